@@ -1,0 +1,349 @@
+// The one place that reads process.env. Every variable goes through a small
+// typed reader that records what was read (for `tracing-agent config`) and, on a
+// malformed value, one warning naming the variable and the default used instead.
+
+import type { LogLevel } from './log';
+import { HOOK_NAMES } from './hooks/names';
+
+export type ExporterName = 'otlp' | 'jaeger' | 'console';
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio';
+export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'jaeger';
+
+export interface SpanLimitsConfig {
+  attributeValueLengthLimit: number; // Infinity = no limit
+  attributeCountLimit: number;
+  eventCountLimit: number;
+  linkCountLimit: number;
+  attributePerEventCountLimit: number;
+  attributePerLinkCountLimit: number;
+}
+
+export interface Config {
+  disabled: boolean;
+  logLevel: LogLevel;
+  serviceName: string;
+  resourceAttributes: Record<string, string>;
+  exporters: ExporterName[];
+  otlp: {
+    endpoint: string;
+    protocol: OtlpProtocol;
+    headers: Record<string, string>;
+    timeoutMs: number;
+    compression: 'gzip' | 'none';
+  };
+  jaeger: {
+    agentHost: string;
+    agentPort: number;
+    endpoint: string | undefined;
+    user: string | undefined;
+    password: string | undefined;
+    timeoutMs: number;
+  };
+  sampler: { name: SamplerName; ratio: number };
+  propagators: PropagatorName[];
+  batch: { scheduleDelayMs: number; maxQueueSize: number; maxExportBatchSize: number; exportTimeoutMs: number };
+  spanLimits: SpanLimitsConfig;
+  /** Hook names to install, after OTEL_NODE_ENABLED/DISABLED_INSTRUMENTATIONS. */
+  hooks: string[];
+  /** How long an ending process may wait for its last spans to be delivered. */
+  exitTimeoutMs: number;
+  /** Every variable read, for `tracing-agent config`. */
+  entries: ConfigEntry[];
+  warnings: string[];
+}
+
+export interface ConfigEntry {
+  name: string;
+  /** The raw value as set, or undefined when unset/empty. */
+  raw: string | undefined;
+  /** The value in effect, as text. */
+  effective: string;
+  /** True when the default is in effect (unset or rejected). */
+  isDefault: boolean;
+  secret: boolean;
+}
+
+export const DEFAULT_OTLP_BASE = 'http://localhost:4318';
+export const DEFAULT_JAEGER_ENDPOINT_PATH = '/api/traces';
+
+const SAMPLERS: readonly SamplerName[] = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
+const PROPAGATORS: readonly PropagatorName[] = ['tracecontext', 'baggage', 'b3', 'b3multi', 'jaeger'];
+const LOG_LEVELS: readonly LogLevel[] = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'];
+
+/** Reads variables from one environment, remembering what it read and what it rejected. */
+class EnvReader {
+  readonly entries: ConfigEntry[] = [];
+  readonly warnings: string[] = [];
+
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  /** The trimmed value, or undefined for unset and empty (the spec treats empty as unset). */
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    if (value === undefined) return undefined;
+    const trimmed = value.trim();
+    return trimmed === '' ? undefined : trimmed;
+  }
+
+  warn(name: string, value: string, why: string, fallback: string): void {
+    this.warnings.push(`${name}=${JSON.stringify(value)} ${why}; using ${fallback}`);
+  }
+
+  record(name: string, raw: string | undefined, effective: string, isDefault: boolean, secret = false): void {
+    this.entries.push({ name, raw, effective, isDefault, secret });
+  }
+
+  string(name: string, fallback: string, secret = false): string {
+    const raw = this.raw(name);
+    this.record(name, raw, raw ?? fallback, raw === undefined, secret);
+    return raw ?? fallback;
+  }
+
+  optionalString(name: string, secret = false): string | undefined {
+    const raw = this.raw(name);
+    this.record(name, raw, raw ?? '(unset)', raw === undefined, secret);
+    return raw;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.raw(name);
+    let value = fallback;
+    if (raw !== undefined) {
+      const lower = raw.toLowerCase();
+      if (lower === 'true') value = true;
+      else if (lower === 'false') value = false;
+      else this.warn(name, raw, 'is not true or false', String(fallback));
+    }
+    this.record(name, raw, String(value), value === fallback);
+    return value;
+  }
+
+  /** A whole number within [min, max]; values out of range or not integral fall back. */
+  int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const raw = this.raw(name);
+    let value = fallback;
+    if (raw !== undefined) {
+      const n = /^[+-]?\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n)) this.warn(name, raw, 'is not a whole number', String(fallback));
+      else if (n < min || n > max)
+        this.warn(name, raw, `is out of range ${min}..${max === Number.MAX_SAFE_INTEGER ? '' : max}`, String(fallback));
+      else value = n;
+    }
+    this.record(name, raw, value === Infinity ? 'no limit' : String(value), raw === undefined || value === fallback);
+    return value;
+  }
+
+  choice<T extends string>(name: string, allowed: readonly T[], fallback: T, aliases: Record<string, T> = {}): T {
+    const raw = this.raw(name);
+    let value = fallback;
+    if (raw !== undefined) {
+      const lower = raw.toLowerCase();
+      const found = (allowed as readonly string[]).includes(lower) ? (lower as T) : aliases[lower];
+      if (found !== undefined) value = found;
+      else this.warn(name, raw, `is not one of ${allowed.join(', ')}`, fallback);
+    }
+    this.record(name, raw, value, raw === undefined);
+    return value;
+  }
+
+  /**
+   * A comma-separated list of known names. Unknown names are warned about and
+   * skipped; `none` alone means an empty list.
+   */
+  list<T extends string>(name: string, allowed: readonly T[], fallback: T[], opts: { none?: boolean; unsupported?: Record<string, string> } = {}): T[] {
+    const raw = this.raw(name);
+    let value = fallback;
+    if (raw !== undefined) {
+      const items = raw.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+      const picked: T[] = [];
+      let sawNone = false;
+      for (const item of items) {
+        if (item === 'none' && opts.none) sawNone = true;
+        else if ((allowed as readonly string[]).includes(item)) {
+          if (!picked.includes(item as T)) picked.push(item as T);
+        } else if (opts.unsupported?.[item]) this.warnings.push(`${name}: ${item} ${opts.unsupported[item]}; ignored`);
+        else this.warnings.push(`${name}: unknown name ${JSON.stringify(item)} ignored (known: ${allowed.join(', ')})`);
+      }
+      if (sawNone && picked.length > 0) this.warnings.push(`${name}: "none" given with other names; using none`);
+      if (sawNone) value = [];
+      else if (picked.length > 0) value = picked;
+      else this.warn(name, raw, 'names nothing known', fallback.join(',') || 'none');
+    }
+    this.record(name, raw, value.length ? value.join(',') : 'none', raw === undefined);
+    return value;
+  }
+
+  /** `key=value,key2=value2` with percent-encoded values (W3C baggage style, as the spec asks). */
+  keyValues(name: string, secret = false): Record<string, string> {
+    const raw = this.raw(name);
+    const out: Record<string, string> = {};
+    if (raw !== undefined) {
+      for (const part of raw.split(',')) {
+        if (part.trim() === '') continue;
+        const eq = part.indexOf('=');
+        const key = eq > 0 ? part.slice(0, eq).trim() : '';
+        if (key === '') {
+          this.warnings.push(`${name}: entry ${JSON.stringify(secret ? part.split('=')[0] : part.trim())} is not key=value; skipped`);
+          continue;
+        }
+        const rawValue = part.slice(eq + 1).trim();
+        try {
+          out[key] = decodeURIComponent(rawValue);
+        } catch {
+          this.warnings.push(`${name}: value of ${key} is not valid percent-encoding; used as written`);
+          out[key] = rawValue;
+        }
+      }
+    }
+    const shown = Object.keys(out)
+      .map((k) => `${k}=${secret ? '***' : out[k]}`)
+      .join(',');
+    this.record(name, raw, shown || '(none)', raw === undefined, secret);
+    return out;
+  }
+
+  /** An http(s) URL; anything else falls back. */
+  url(name: string, fallback: string | undefined): string | undefined {
+    const raw = this.raw(name);
+    let value = fallback;
+    if (raw !== undefined) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(raw);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+        this.warn(name, raw, 'is not an http(s) URL', fallback ?? 'the default');
+      else value = raw;
+    }
+    this.record(name, raw, value ?? '(unset)', raw === undefined || value === fallback);
+    return value;
+  }
+}
+
+function joinPath(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + path;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const r = new EnvReader(env);
+
+  const disabled = r.bool('OTEL_SDK_DISABLED', false);
+  const logLevel = r.choice<LogLevel>('OTEL_LOG_LEVEL', LOG_LEVELS, 'warn', { warning: 'warn' });
+
+  const resourceAttributes = r.keyValues('OTEL_RESOURCE_ATTRIBUTES');
+  const serviceName = r.string('OTEL_SERVICE_NAME', resourceAttributes['service.name'] ?? 'unknown_service:node');
+
+  const exporters = r.list<ExporterName>('OTEL_TRACES_EXPORTER', ['otlp', 'jaeger', 'console'], ['otlp'], {
+    none: true,
+    unsupported: { zipkin: 'is not supported by tracing-agent', logging: 'is deprecated (use console)' },
+  });
+
+  // OTLP: the signal-specific variable wins over the generic one (spec rule).
+  const genericEndpoint = r.url('OTEL_EXPORTER_OTLP_ENDPOINT', DEFAULT_OTLP_BASE)!;
+  const tracesEndpoint = r.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', undefined);
+  const genericProtocol = r.choice<OtlpProtocol | 'grpc'>('OTEL_EXPORTER_OTLP_PROTOCOL', ['http/protobuf', 'http/json', 'grpc'], 'http/protobuf');
+  const tracesProtocol = r.choice<OtlpProtocol | 'grpc'>('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', ['http/protobuf', 'http/json', 'grpc'], genericProtocol);
+  let protocol: OtlpProtocol = 'http/protobuf';
+  if (tracesProtocol === 'grpc') r.warnings.push('OTLP protocol grpc is not supported; using http/protobuf');
+  else protocol = tracesProtocol;
+  const headers = { ...r.keyValues('OTEL_EXPORTER_OTLP_HEADERS', true), ...r.keyValues('OTEL_EXPORTER_OTLP_TRACES_HEADERS', true) };
+  const genericTimeout = r.int('OTEL_EXPORTER_OTLP_TIMEOUT', 10000, 1);
+  const timeoutMs = r.int('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', genericTimeout, 1);
+  const genericCompression = r.choice<'gzip' | 'none'>('OTEL_EXPORTER_OTLP_COMPRESSION', ['gzip', 'none'], 'none');
+  const compression = r.choice<'gzip' | 'none'>('OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', ['gzip', 'none'], genericCompression);
+
+  const jaegerEndpoint = r.url('OTEL_EXPORTER_JAEGER_ENDPOINT', undefined);
+  const jaeger = {
+    agentHost: r.string('OTEL_EXPORTER_JAEGER_AGENT_HOST', 'localhost'),
+    agentPort: r.int('OTEL_EXPORTER_JAEGER_AGENT_PORT', 6832, 1, 65535),
+    endpoint: jaegerEndpoint,
+    user: r.optionalString('OTEL_EXPORTER_JAEGER_USER'),
+    password: r.optionalString('OTEL_EXPORTER_JAEGER_PASSWORD', true),
+    timeoutMs: r.int('OTEL_EXPORTER_JAEGER_TIMEOUT', 10000, 1),
+  };
+
+  const samplerName = r.choice<SamplerName>('OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on');
+  let ratio = 1;
+  {
+    const raw = r.raw('OTEL_TRACES_SAMPLER_ARG');
+    const usesRatio = samplerName === 'traceidratio' || samplerName === 'parentbased_traceidratio';
+    if (raw !== undefined && usesRatio) {
+      const n = /^\s*[+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
+      if (Number.isFinite(n) && n >= 0 && n <= 1) ratio = n;
+      else r.warn('OTEL_TRACES_SAMPLER_ARG', raw, 'is not a ratio between 0 and 1', '1');
+    }
+    r.record('OTEL_TRACES_SAMPLER_ARG', raw, usesRatio ? String(ratio) : '(not used by this sampler)', raw === undefined || !usesRatio);
+  }
+
+  const propagators = r.list<PropagatorName>('OTEL_PROPAGATORS', PROPAGATORS, ['tracecontext', 'baggage'], {
+    none: true,
+    unsupported: { xray: 'is not supported by tracing-agent', ottrace: 'is not supported by tracing-agent' },
+  });
+
+  const scheduleDelayMs = r.int('OTEL_BSP_SCHEDULE_DELAY', 5000, 0);
+  const maxQueueSize = r.int('OTEL_BSP_MAX_QUEUE_SIZE', 2048, 1);
+  let maxExportBatchSize = r.int('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, 1);
+  if (maxExportBatchSize > maxQueueSize) {
+    r.warnings.push(`OTEL_BSP_MAX_EXPORT_BATCH_SIZE (${maxExportBatchSize}) exceeds OTEL_BSP_MAX_QUEUE_SIZE (${maxQueueSize}); using ${maxQueueSize}`);
+    maxExportBatchSize = maxQueueSize;
+  }
+  const exportTimeoutMs = r.int('OTEL_BSP_EXPORT_TIMEOUT', 30000, 1);
+
+  // Span limits: the span-specific variable wins over the generic attribute one.
+  const genericLength = r.int('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', Infinity, 0);
+  const genericCount = r.int('OTEL_ATTRIBUTE_COUNT_LIMIT', 128, 0);
+  const spanLimits: SpanLimitsConfig = {
+    attributeValueLengthLimit: r.int('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', genericLength, 0),
+    attributeCountLimit: r.int('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', genericCount, 0),
+    eventCountLimit: r.int('OTEL_SPAN_EVENT_COUNT_LIMIT', 128, 0),
+    linkCountLimit: r.int('OTEL_SPAN_LINK_COUNT_LIMIT', 128, 0),
+    attributePerEventCountLimit: r.int('OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', 128, 0),
+    attributePerLinkCountLimit: r.int('OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', 128, 0),
+  };
+
+  const enabled = r.list<string>('OTEL_NODE_ENABLED_INSTRUMENTATIONS', HOOK_NAMES, [...HOOK_NAMES]);
+  const disabledHooks = r.list<string>('OTEL_NODE_DISABLED_INSTRUMENTATIONS', HOOK_NAMES, []);
+  const hooks = enabled.filter((name) => !disabledHooks.includes(name));
+
+  const exitTimeoutMs = r.int('TRACING_AGENT_EXIT_TIMEOUT', 2000, 0, 60000);
+
+  return {
+    disabled,
+    logLevel,
+    serviceName,
+    resourceAttributes,
+    exporters,
+    otlp: {
+      endpoint: tracesEndpoint ?? joinPath(genericEndpoint, '/v1/traces'),
+      protocol,
+      headers,
+      timeoutMs,
+      compression,
+    },
+    jaeger,
+    sampler: { name: samplerName, ratio },
+    propagators,
+    batch: { scheduleDelayMs, maxQueueSize, maxExportBatchSize, exportTimeoutMs },
+    spanLimits,
+    hooks,
+    exitTimeoutMs,
+    entries: r.entries,
+    warnings: r.warnings,
+  };
+}

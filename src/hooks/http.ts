@@ -1,0 +1,227 @@
+// node:http and node:https: a SERVER span per incoming request and a CLIENT
+// span per outgoing one. Built-ins are patched in place at startup (and the
+// ESM named exports re-synced), so CommonJS and ESM apps need no loader hook.
+
+import type * as Http from 'node:http';
+import type { Context, Span } from '@opentelemetry/api';
+import Module = require('node:module');
+import { activeContext, applyInContext, contextWithSpan, currentStore, isTracingSuppressed, ROOT_CONTEXT } from '../context';
+import { headersGetter, propagation } from '../propagation';
+import { hookTracer } from '../provider';
+import { normalizeMethod, redactQuery, redactUrl, splitHostHeader } from '../semconv';
+import type { Hook } from './index';
+import { HookGuard, recordError, SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_ERROR } from './shared';
+
+const guard = new HookGuard('http');
+const tracer = hookTracer('http');
+const kSpan = Symbol('tracing-agent.span');
+const kContext = Symbol('tracing-agent.context');
+const kErrored = Symbol('tracing-agent.errored');
+
+type Traced = { [kSpan]?: Span; [kContext]?: Context; [kErrored]?: boolean };
+type ServerRequest = Http.IncomingMessage & Traced & { route?: { path?: unknown }; baseUrl?: string };
+type ServerResponse = Http.ServerResponse & Traced;
+type ClientRequest = Http.ClientRequest & Traced;
+
+// ---- server ----
+
+function startServerSpan(req: ServerRequest, res: ServerResponse): Context {
+  const headers = req.headers;
+  const parent = propagation.current.extract(ROOT_CONTEXT, headers, headersGetter);
+  const method = normalizeMethod(req.method);
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  const attributes: Record<string, string | number> = {
+    'http.request.method': method,
+    'url.scheme': scheme,
+    'url.path': q === -1 ? url : url.slice(0, q),
+    'network.protocol.version': req.httpVersion,
+  };
+  if (q !== -1) attributes['url.query'] = redactQuery(url.slice(q + 1));
+  if (method === '_OTHER') attributes['http.request.method_original'] = req.method ?? '';
+  const host = headers.host;
+  if (host !== undefined) {
+    const [address, port] = splitHostHeader(host, scheme === 'https' ? 443 : 80);
+    attributes['server.address'] = address;
+    attributes['server.port'] = port;
+  }
+  const forwarded = headers['x-forwarded-for'];
+  const client = typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : req.socket.remoteAddress;
+  if (client) attributes['client.address'] = client;
+  const agent = headers['user-agent'];
+  if (agent !== undefined) attributes['user_agent.original'] = agent;
+
+  const span = tracer.startSpan(method, { kind: SPAN_KIND_SERVER, attributes }, parent);
+  const ctx = contextWithSpan(parent, span);
+  req[kContext] = ctx;
+  res[kSpan] = span;
+  res.on('close', onResponseClose);
+  return ctx;
+}
+
+function onResponseClose(this: ServerResponse): void {
+  const span = this[kSpan];
+  if (span === undefined) return;
+  this[kSpan] = undefined;
+  try {
+    const status = this.statusCode;
+    span.setAttribute('http.response.status_code', status);
+    // Frameworks that route (Express and its kin) leave the matched route on the request.
+    const req = this.req as ServerRequest | undefined;
+    const route = req?.route?.path;
+    if (typeof route === 'string') {
+      const full = (req?.baseUrl ?? '') + route;
+      span.setAttribute('http.route', full);
+      span.updateName(`${normalizeMethod(req?.method)} ${full}`);
+    }
+    if (!this.writableFinished) {
+      span.setAttribute('error.type', 'aborted');
+      span.setStatus({ code: STATUS_ERROR, message: 'connection closed before the response was complete' });
+    } else if (status >= 500) {
+      span.setAttribute('error.type', String(status));
+      span.setStatus({ code: STATUS_ERROR });
+    }
+  } catch (err) {
+    guard.fail(err);
+  }
+  span.end();
+}
+
+function patchServerEmit(proto: { emit: (...args: any[]) => boolean }): void {
+  const original = proto.emit;
+  proto.emit = function emit(this: unknown, event: string, req: ServerRequest, res: ServerResponse): boolean {
+    if (event !== 'request' || !guard.enabled) return original.apply(this, arguments as unknown as any[]);
+    let ctx: Context | undefined;
+    try {
+      ctx = startServerSpan(req, res);
+    } catch (err) {
+      guard.fail(err);
+    }
+    if (ctx === undefined) return original.apply(this, arguments as unknown as any[]);
+    return applyInContext(ctx, original, this, arguments);
+  };
+}
+
+// Request body events ('data', 'end') are driven by the socket, not by the
+// handler, so without this they would run outside the request's context
+// (always on Node ≥ 24, whose AsyncLocalStorage follows AsyncContextFrame).
+function patchIncomingMessageEmit(proto: { emit: (...args: any[]) => boolean }): void {
+  const original = proto.emit;
+  proto.emit = function emit(this: ServerRequest): boolean {
+    const ctx = this[kContext];
+    if (ctx === undefined || currentStore() === ctx) return original.apply(this, arguments as unknown as any[]);
+    return applyInContext(ctx, original, this, arguments);
+  };
+}
+
+// ---- client ----
+
+const requestSetter = {
+  set(req: ClientRequest, key: string, value: string): void {
+    // A header the app set on purpose wins.
+    if (req.getHeader(key) === undefined) req.setHeader(key, value);
+  },
+};
+
+function traceClientRequest(req: ClientRequest, parent: Context, scheme: 'http' | 'https'): void {
+  const method = normalizeMethod(req.method);
+  const defaultPort = scheme === 'https' ? 443 : 80;
+  const hostHeader = req.getHeader('host');
+  const authority = typeof hostHeader === 'string' ? hostHeader : req.host;
+  const [, port] = splitHostHeader(authority, defaultPort);
+  const attributes: Record<string, string | number> = {
+    'http.request.method': method,
+    'server.address': req.host,
+    'server.port': port,
+    'url.full': redactUrl(`${scheme}://${authority}${req.path}`),
+  };
+  if (method === '_OTHER') attributes['http.request.method_original'] = req.method;
+  const span = tracer.startSpan(method, { kind: SPAN_KIND_CLIENT, attributes }, parent);
+  req[kSpan] = span;
+  // Headers given as a raw array are already serialised; nothing can be added then.
+  if (!req.headersSent && (req as unknown as { _header?: unknown })._header == null) {
+    try {
+      propagation.current.inject(contextWithSpan(parent, span), req, requestSetter);
+    } catch {
+      // injection is best effort
+    }
+  }
+  req.on('response', onClientResponse);
+  req.on('close', onClientClose);
+}
+
+function onClientResponse(this: ClientRequest, res: Http.IncomingMessage): void {
+  const span = this[kSpan];
+  if (span === undefined) return;
+  const status = res.statusCode ?? 0;
+  span.setAttribute('http.response.status_code', status);
+  if (status >= 400) {
+    span.setAttribute('error.type', String(status));
+    span.setStatus({ code: STATUS_ERROR });
+  }
+}
+
+function onClientClose(this: ClientRequest): void {
+  const span = this[kSpan];
+  if (span === undefined) return;
+  this[kSpan] = undefined;
+  if (!this[kErrored] && (this as unknown as { res?: unknown }).res == null) {
+    span.setAttribute('error.type', 'aborted');
+    span.setStatus({ code: STATUS_ERROR, message: 'request closed before a response arrived' });
+  }
+  span.end();
+}
+
+function onClientError(message: unknown): void {
+  const { request, error } = message as { request: ClientRequest; error: unknown };
+  const span = request[kSpan];
+  if (span === undefined) return;
+  request[kErrored] = true;
+  recordError(span, error);
+}
+
+type RequestFn = (...args: any[]) => Http.ClientRequest;
+
+function wrapRequest(original: RequestFn, scheme: 'http' | 'https'): RequestFn {
+  return function request(this: unknown) {
+    const parent = activeContext();
+    if (!guard.enabled || isTracingSuppressed(parent)) return original.apply(this, arguments as unknown as any[]);
+    const req = original.apply(this, arguments as unknown as any[]);
+    try {
+      traceClientRequest(req, parent, scheme);
+    } catch (err) {
+      guard.fail(err);
+    }
+    return req;
+  };
+}
+
+function wrapGet(request: RequestFn): RequestFn {
+  // Same as Node's own get(): the request, ended at once.
+  return function get(this: unknown) {
+    const req = request.apply(this, arguments as unknown as any[]);
+    req.end();
+    return req;
+  };
+}
+
+function patchModule(mod: typeof Http, scheme: 'http' | 'https'): void {
+  const request = wrapRequest(mod.request as RequestFn, scheme);
+  mod.request = request as typeof Http.request;
+  mod.get = wrapGet(request) as typeof Http.get;
+  patchServerEmit(mod.Server.prototype as unknown as { emit: (...args: any[]) => boolean });
+}
+
+export const hook: Hook = {
+  start() {
+    const http = require('node:http') as typeof Http;
+    const https = require('node:https') as typeof Http;
+    patchModule(http, 'http');
+    patchModule(https, 'https');
+    patchIncomingMessageEmit(http.IncomingMessage.prototype as unknown as { emit: (...args: any[]) => boolean });
+    // `import { request } from 'node:http'` sees the patched functions only after this.
+    Module.syncBuiltinESMExports();
+    (require('node:diagnostics_channel') as typeof import('node:diagnostics_channel')).subscribe('http.client.request.error', onClientError);
+  },
+};

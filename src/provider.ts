@@ -1,0 +1,181 @@
+// The TracerProvider, its resource, sampler, limits and span processor, and
+// the API globals that let any copy of @opentelemetry/api (the app's too) use it.
+//
+// The SDK costs ~70 ms to load, so it is loaded on the first span (or shortly
+// after startup, on an unref'd timer, when the process is still running then):
+// the API globals registered at startup are small stand-ins that load it on demand.
+
+import type { Span, SpanOptions, Tracer, TracerProvider, Context, TextMapPropagator } from '@opentelemetry/api';
+import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import * as os from 'node:os';
+import type { Config } from './config';
+import { contextManager } from './context';
+import { createExporters } from './exporters';
+import { log } from './log';
+import { BatchProcessor } from './processor';
+import { VERSION } from './version';
+
+export interface Tracing {
+  provider: NodeTracerProvider;
+  processor: BatchProcessor;
+}
+
+let config: Config | undefined;
+let tracing: Tracing | undefined;
+let loadFailed = false;
+
+/** The SDK's version, read from its package.json (it does not export one). */
+function sdkVersion(): string {
+  try {
+    return (require('@opentelemetry/sdk-trace-base/package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function resourceAttributes(cfg: Config): Record<string, string | number> {
+  const attributes: Record<string, string | number> = {
+    'telemetry.sdk.name': 'opentelemetry',
+    'telemetry.sdk.language': 'nodejs',
+    'telemetry.sdk.version': sdkVersion(),
+    'telemetry.distro.name': 'tracing-agent',
+    'telemetry.distro.version': VERSION,
+    'process.pid': process.pid,
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': process.versions.node,
+    'process.executable.name': process.title,
+    'host.name': os.hostname(),
+    'host.arch': process.arch,
+    'os.type': process.platform,
+  };
+  Object.assign(attributes, cfg.resourceAttributes);
+  attributes['service.name'] = cfg.serviceName;
+  return attributes;
+}
+
+function createSampler(cfg: Config, sdk: typeof import('@opentelemetry/sdk-trace-node')) {
+  const { name, ratio } = cfg.sampler;
+  switch (name) {
+    case 'always_on':
+      return new sdk.AlwaysOnSampler();
+    case 'always_off':
+      return new sdk.AlwaysOffSampler();
+    case 'traceidratio':
+      return new sdk.TraceIdRatioBasedSampler(ratio);
+    case 'parentbased_always_off':
+      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(ratio) });
+    default:
+      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() });
+  }
+}
+
+function load(cfg: Config): Tracing {
+  const sdk = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const processor = new BatchProcessor(createExporters(cfg), cfg.batch);
+  const limits = cfg.spanLimits;
+  const provider = new sdk.NodeTracerProvider({
+    resource: resourceFromAttributes(resourceAttributes(cfg)),
+    sampler: createSampler(cfg, sdk),
+    spanLimits: {
+      attributeValueLengthLimit: limits.attributeValueLengthLimit,
+      attributeCountLimit: limits.attributeCountLimit,
+      eventCountLimit: limits.eventCountLimit,
+      linkCountLimit: limits.linkCountLimit,
+      attributePerEventCountLimit: limits.attributePerEventCountLimit,
+      attributePerLinkCountLimit: limits.attributePerLinkCountLimit,
+    },
+    spanProcessors: [processor],
+  });
+  return { provider, processor };
+}
+
+/** The loaded SDK, loading it now if needed; undefined when disabled or broken. */
+export function getTracing(): Tracing | undefined {
+  if (tracing !== undefined || loadFailed || config === undefined) return tracing;
+  try {
+    tracing = load(config);
+  } catch (err) {
+    loadFailed = true;
+    log.error(`cannot start the tracer, tracing is off: ${(err as Error).message}`);
+  }
+  return tracing;
+}
+
+/** Only if already loaded: for exit paths that must not start loading code. */
+export function loadedTracing(): Tracing | undefined {
+  return tracing;
+}
+
+const NOOP_SPAN_CONTEXT = { traceId: '00000000000000000000000000000000', spanId: '0000000000000000', traceFlags: 0 };
+
+/** Tracer handed out before the SDK is loaded; resolves the real one on first use. */
+class DeferredTracer implements Tracer {
+  private real: Tracer | undefined;
+
+  constructor(
+    private readonly name: string,
+    private readonly version?: string,
+    private readonly options?: { schemaUrl?: string },
+  ) {}
+
+  private resolve(): Tracer | undefined {
+    if (this.real === undefined) this.real = getTracing()?.provider.getTracer(this.name, this.version, this.options);
+    return this.real;
+  }
+
+  startSpan(name: string, options?: SpanOptions, context?: Context): Span {
+    const real = this.resolve();
+    if (real) return real.startSpan(name, options, context);
+    return nonRecordingSpan();
+  }
+
+  startActiveSpan(...args: unknown[]): unknown {
+    const real = this.resolve();
+    if (real) return (real.startActiveSpan as (...a: unknown[]) => unknown)(...args);
+    const fn = args[args.length - 1] as (span: Span) => unknown;
+    return fn(nonRecordingSpan());
+  }
+}
+
+function nonRecordingSpan(): Span {
+  const { RemoteParentSpan } = require('./context') as typeof import('./context');
+  return new RemoteParentSpan(NOOP_SPAN_CONTEXT);
+}
+
+/** A tracer for the agent's own hooks; scope name `tracing-agent/<hook>`. */
+export function hookTracer(hook: string): Tracer {
+  return new DeferredTracer(`tracing-agent/${hook}`, VERSION);
+}
+
+const deferredProvider: TracerProvider = {
+  getTracer(name, version, options) {
+    return new DeferredTracer(name, version, options);
+  },
+};
+
+/** The version written into the API global. Any app API with a minor ≤ this one will use it. */
+const API_VERSION = '1.9.0';
+const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
+/**
+ * Registers the provider, context manager and propagator as the API's
+ * globals, exactly as `trace.setGlobalTracerProvider()` & co would, but without
+ * loading the API package.
+ */
+function registerApiGlobals(propagator: TextMapPropagator): void {
+  const g = globalThis as unknown as Record<symbol, Record<string, unknown> | undefined>;
+  const existing = g[API_GLOBAL];
+  if (existing !== undefined && (existing.trace !== undefined || existing.context !== undefined)) {
+    log.warn(`another OpenTelemetry SDK is already registered (API ${String(existing.version)}); tracing-agent leaves it in place`);
+    return;
+  }
+  g[API_GLOBAL] = { ...(existing ?? {}), version: API_VERSION, trace: deferredProvider, context: contextManager, propagation: propagator };
+}
+
+export function initProvider(cfg: Config, propagator: TextMapPropagator): void {
+  config = cfg;
+  registerApiGlobals(propagator);
+}

@@ -1,0 +1,74 @@
+// Helpers for the stable HTTP semantic conventions (semconv >= 1.23) shared by
+// the http and fetch hooks.
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+
+/** Query keys whose values are credentials (semconv's url.query guidance). */
+const SENSITIVE_QUERY_KEYS = new Set(['awsaccesskeyid', 'signature', 'sig', 'x-goog-signature', 'x-amz-signature', 'x-amz-credential', 'x-amz-security-token', 'token', 'access_token', 'api_key', 'apikey', 'password', 'client_secret']);
+
+/** `http.request.method` is the method when known, else `_OTHER` (with the original kept). */
+export function normalizeMethod(method: string | undefined): string {
+  if (method === undefined) return 'GET';
+  if (KNOWN_METHODS.has(method)) return method;
+  const upper = method.toUpperCase();
+  return KNOWN_METHODS.has(upper) ? upper : '_OTHER';
+}
+
+/** Replaces the values of credential-bearing query keys with REDACTED; leaves other text as is. */
+export function redactQuery(query: string): string {
+  if (query === '') return query;
+  let changed = false;
+  const parts = query.split('&');
+  for (let i = 0; i < parts.length; i++) {
+    const eq = parts[i].indexOf('=');
+    if (eq <= 0) continue;
+    let key = parts[i].slice(0, eq);
+    try {
+      key = decodeURIComponent(key);
+    } catch {
+      // keep the raw key
+    }
+    if (SENSITIVE_QUERY_KEYS.has(key.toLowerCase())) {
+      parts[i] = parts[i].slice(0, eq + 1) + 'REDACTED';
+      changed = true;
+    }
+  }
+  return changed ? parts.join('&') : query;
+}
+
+/** `url.full` without `user:password@` and with credential query values redacted. */
+export function redactUrl(url: string): string {
+  let out = url;
+  const schemeEnd = out.indexOf('://');
+  if (schemeEnd > 0) {
+    const authorityStart = schemeEnd + 3;
+    let authorityEnd = out.length;
+    for (const ch of ['/', '?', '#']) {
+      const i = out.indexOf(ch, authorityStart);
+      if (i !== -1 && i < authorityEnd) authorityEnd = i;
+    }
+    const at = out.lastIndexOf('@', authorityEnd);
+    if (at >= authorityStart) out = out.slice(0, authorityStart) + 'REDACTED:REDACTED@' + out.slice(at + 1);
+  }
+  const q = out.indexOf('?');
+  if (q !== -1) {
+    const hash = out.indexOf('#', q);
+    const query = hash === -1 ? out.slice(q + 1) : out.slice(q + 1, hash);
+    const redacted = redactQuery(query);
+    if (redacted !== query) out = out.slice(0, q + 1) + redacted + (hash === -1 ? '' : out.slice(hash));
+  }
+  return out;
+}
+
+/** Splits a Host header into address and port. */
+export function splitHostHeader(host: string, defaultPort: number): [string, number] {
+  if (host.startsWith('[')) {
+    const close = host.indexOf(']');
+    const port = host.charCodeAt(close + 1) === 58 /* : */ ? Number(host.slice(close + 2)) : defaultPort;
+    return [host.slice(1, close), Number.isFinite(port) ? port : defaultPort];
+  }
+  const colon = host.lastIndexOf(':');
+  if (colon === -1) return [host, defaultPort];
+  const port = Number(host.slice(colon + 1));
+  return [host.slice(0, colon), Number.isFinite(port) && port > 0 ? port : defaultPort];
+}

@@ -1,3 +1,19 @@
-// The programmatic API, for apps and CLIs that want to control the agent.
+// The agent's public entry: the programmatic API, and what the preload flags
+// call. Built into the single file dist/tracing-agent.js.
+import { start } from './agent';
+
 export { start, flush, shutdown, type StartResult } from './agent';
 export type { Config } from './config';
+
+/** Called by register.cjs / register.mjs: start, and never let a failure reach the app. */
+export function startFromPreload(): void {
+  try {
+    start();
+  } catch (err) {
+    try {
+      process.stderr.write(`tracing-agent error: could not start, the app runs untraced: ${(err as Error).message}\n`);
+    } catch {
+      // nothing left to report to
+    }
+  }
+}

@@ -7,12 +7,10 @@
 
 import type { Span, SpanOptions, Tracer, TracerProvider, Context, TextMapPropagator } from '@opentelemetry/api';
 import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import * as os from 'node:os';
 import type { Config } from './config';
 import { contextManager } from './context';
-import { createExporters } from './exporters';
 import { log } from './log';
-import { BatchProcessor } from './processor';
+import type { BatchProcessor } from './processor';
 import { VERSION } from './version';
 
 export interface Tracing {
@@ -44,7 +42,7 @@ function resourceAttributes(cfg: Config): Record<string, string | number> {
     'process.runtime.name': 'nodejs',
     'process.runtime.version': process.versions.node,
     'process.executable.name': process.title,
-    'host.name': os.hostname(),
+    'host.name': (require('node:os') as typeof import('node:os')).hostname(),
     'host.arch': process.arch,
     'os.type': process.platform,
   };
@@ -74,6 +72,9 @@ function createSampler(cfg: Config, sdk: typeof import('@opentelemetry/sdk-trace
 function load(cfg: Config): Tracing {
   const sdk = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  // Required here, not at the top: none of this is needed before the first span.
+  const { BatchProcessor } = require('./processor') as typeof import('./processor');
+  const { createExporters } = require('./exporters') as typeof import('./exporters');
   const processor = new BatchProcessor(createExporters(cfg), cfg.batch);
   const limits = cfg.spanLimits;
   const provider = new sdk.NodeTracerProvider({

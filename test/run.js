@@ -25,6 +25,10 @@ for (const major of versions) {
   const countsFile = path.join(os.tmpdir(), `tracing-agent-counts-${process.pid}-${major}.json`);
   fs.rmSync(countsFile, { force: true });
   console.log(`\n=== Node ${major} (${bin}) ===`);
+  // Per-version preparation (native addons built for this Node, …): test/support/prepare-*.js
+  for (const file of fs.readdirSync(path.join(__dirname, 'support')).filter((f) => /^prepare-.*\.js$/.test(f)).sort()) {
+    require(path.join(__dirname, 'support', file))({ major, bin });
+  }
   const result = spawnSync(bin, [mocha, '--reporter', path.join(__dirname, 'support', 'reporter.js'), ...(mochaArgs.length ? mochaArgs : ['test/*.spec.js'])], {
     cwd: root,
     stdio: 'inherit',

@@ -10,6 +10,8 @@ import { headersGetter, propagation } from '../propagation';
 import { hookTracer } from '../provider';
 import { normalizeMethod, redactQuery, redactUrl, splitHostHeader } from '../semconv';
 import type { Hook } from './index';
+import { onBuiltinImport } from './esm-builtins';
+import { onModuleLoad } from './module-hook';
 import { HookGuard, recordError, SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_ERROR } from './shared';
 
 const guard = new HookGuard('http');
@@ -206,22 +208,52 @@ function wrapGet(request: RequestFn): RequestFn {
   };
 }
 
+const patched = new Set<'http' | 'https'>();
+
 function patchModule(mod: typeof Http, scheme: 'http' | 'https'): void {
   const request = wrapRequest(mod.request as RequestFn, scheme);
   mod.request = request as typeof Http.request;
   mod.get = wrapGet(request) as typeof Http.get;
   patchServerEmit(mod.Server.prototype as unknown as { emit: (...args: any[]) => boolean });
+  if (scheme === 'http') patchIncomingMessageEmit(mod.IncomingMessage.prototype as unknown as { emit: (...args: any[]) => boolean });
+  // `import { request } from 'node:http'` sees the patched functions only after this.
+  Module.syncBuiltinESMExports();
+}
+
+function patchBuiltin(name: 'http' | 'https'): void {
+  if (patched.has(name)) return;
+  patched.add(name);
+  try {
+    patchModule(require(`node:${name}`) as typeof Http, name);
+  } catch (err) {
+    guard.fail(err);
+  }
 }
 
 export const hook: Hook = {
+  // http and https cost ~8 ms to load, which an app that never uses them
+  // should not pay: they are patched when the app first loads them (require,
+  // or ESM import seen by the startup module), or right away when the app's
+  // ESM imports cannot be watched (see startup.ts).
   start() {
-    const http = require('node:http') as typeof Http;
-    const https = require('node:https') as typeof Http;
-    patchModule(http, 'http');
-    patchModule(https, 'https');
-    patchIncomingMessageEmit(http.IncomingMessage.prototype as unknown as { emit: (...args: any[]) => boolean });
-    // `import { request } from 'node:http'` sees the patched functions only after this.
-    Module.syncBuiltinESMExports();
-    (require('node:diagnostics_channel') as typeof import('node:diagnostics_channel')).subscribe('http.client.request.error', onClientError);
+    for (const name of ['http', 'https'] as const) {
+      onModuleLoad(name, () => patchBuiltin(name));
+      onModuleLoad(`node:${name}`, () => patchBuiltin(name));
+      onBuiltinImport(name, () => patchBuiltin(name));
+    }
+    const dc = require('node:diagnostics_channel') as typeof import('node:diagnostics_channel');
+    dc.subscribe('http.client.request.error', onClientError);
+    // Safety nets for imports nothing could watch: the first request patches
+    // the module. The server channel fires just before the 'request' event, so
+    // even that first request is traced; a client request is traced from the next one.
+    dc.subscribe('http.server.request.start', onFirstUse);
+    dc.subscribe('http.client.request.start', onFirstUse);
   },
 };
+
+function onFirstUse(message: unknown): void {
+  if (patched.size === 2) return;
+  patchBuiltin('http');
+  const request = (message as { request?: { socket?: { encrypted?: boolean }; protocol?: string } }).request;
+  if (request?.socket?.encrypted || request?.protocol === 'https:') patchBuiltin('https');
+}

@@ -13,7 +13,7 @@ export interface LoadedModule {
   id: string;
   /** The package's version from its package.json ('' when unreadable). */
   version: string;
-  /** The package's directory. */
+  /** The package's directory ('' for a built-in module). */
   baseDir: string;
 }
 
@@ -38,6 +38,7 @@ function packageName(id: string): string {
 }
 
 function readVersion(baseDir: string): string {
+  if (baseDir === '') return process.versions.node;
   try {
     return (JSON.parse(fs.readFileSync(path.join(baseDir, 'package.json'), 'utf8')) as { version?: string }).version ?? '';
   } catch {
@@ -101,6 +102,7 @@ function install(): void {
     const exports = originalLoad.apply(this, arguments as unknown as [string, unknown, boolean]);
     try {
       if (watchers.has(request)) {
+        if (Module.isBuiltin(request)) return notify(request, exports, '');
         const file = M._resolveFilename(request, parent, isMain);
         const pkg = packageOfFile(file);
         return notify(request, exports, pkg ? pkg[1] : path.dirname(file));

@@ -1,0 +1,206 @@
+'use strict';
+// `npm run bench`: the figures of DESIGN.md's table, each measured beside bare
+// node in the same run, in interleaved rounds, reported as medians and ratios
+// (this machine is shared and noisy: single absolute times mean little).
+//
+// BENCH_ROUNDS (default 5) sets the rounds; BENCH_ONLY=throughput,startup,exit,install,extra picks sections.
+const { fork, spawn, spawnSync, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
+const ONLY = (process.env.BENCH_ONLY || 'throughput,startup,exit,install,extra').split(',');
+const AGENT = ['--import', 'tracing-agent/register'];
+const CONNECTIONS = 32;
+const rows = [];
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function row(figure, bare, agent, result, target, ok) {
+  rows.push({ figure, bare, agent, result, target, ok });
+  console.log(`  ${figure}: ${result} (target ${target})${ok === undefined ? '' : ok ? '  ok' : '  MISSED'}`);
+}
+
+function once(child, predicate) {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m) => {
+      if (predicate(m)) {
+        child.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`child exited (${code})`)));
+  });
+}
+
+async function startHelper(file, execArgv = [], env = {}) {
+  const child = fork(path.join(__dirname, file), [], { cwd: ROOT, execArgv, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const { port } = await once(child, (m) => m && m.port);
+  return { child, port };
+}
+
+function runLoad(port, warmupMs, measureMs) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [path.join(__dirname, 'load.js'), String(port), String(CONNECTIONS), String(warmupMs), String(measureMs)]);
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('close', () => {
+      try {
+        resolve(JSON.parse(out).rps);
+      } catch (e) {
+        reject(new Error(`load generator printed ${out}`));
+      }
+    });
+  });
+}
+
+async function serve(execArgv, env) {
+  const server = await startHelper('hello.cjs', execArgv, env);
+  const rps = await runLoad(server.port, 1000, 3000);
+  server.child.send('rss');
+  const { maxRssKiB } = await once(server.child, (m) => m && m.maxRssKiB);
+  server.child.kill('SIGKILL');
+  return { rps, rssMiB: maxRssKiB / 1024 };
+}
+
+async function throughput() {
+  console.log(`throughput: hello-world server, ${CONNECTIONS} keep-alive connections, ${ROUNDS} interleaved rounds of 3 s`);
+  const sink = await startHelper('sink.cjs');
+  const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`, OTEL_SERVICE_NAME: 'bench' };
+  const cases = {
+    bare: { argv: [], env: {} },
+    traced: { argv: AGENT, env: traced },
+    unsampled: { argv: AGENT, env: { ...traced, OTEL_TRACES_SAMPLER: 'always_off' } },
+  };
+  const results = { bare: [], traced: [], unsampled: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternate the order so drift on a shared machine hits every case alike.
+    const order = r % 2 ? ['traced', 'unsampled', 'bare'] : ['bare', 'traced', 'unsampled'];
+    for (const name of order) results[name].push(await serve(cases[name].argv, cases[name].env));
+    console.log(`  round ${r + 1}: ` + Object.entries(results).map(([k, v]) => `${k} ${Math.round(v[r].rps)} req/s`).join(', '));
+  }
+  sink.child.send('stats');
+  const stats = await once(sink.child, (m) => m && m.requests !== undefined);
+  sink.child.kill('SIGKILL');
+  const bareRps = median(results.bare.map((x) => x.rps));
+  const tracedRps = median(results.traced.map((x) => x.rps));
+  const unsampledRps = median(results.unsampled.map((x) => x.rps));
+  const ratio = median(results.traced.map((x, i) => x.rps / results.bare[i].rps));
+  const ratioUnsampled = median(results.unsampled.map((x, i) => x.rps / results.bare[i].rps));
+  console.log(`  sink received ${stats.requests} OTLP requests, ${(stats.bytes / 1048576).toFixed(1)} MiB`);
+  row('throughput, every request traced + exported (OTLP/protobuf)', Math.round(bareRps), Math.round(tracedRps), `${ratio.toFixed(2)}× bare`, '≥ 0.80×', ratio >= 0.8);
+  row('throughput, sampler always_off', Math.round(bareRps), Math.round(unsampledRps), `${ratioUnsampled.toFixed(2)}× bare`, 'close to 1×', undefined);
+  const rssAdded = median(results.traced.map((x, i) => x.rssMiB - results.bare[i].rssMiB));
+  row('peak RSS added under that load', `${median(results.bare.map((x) => x.rssMiB)).toFixed(1)} MiB`, `${median(results.traced.map((x) => x.rssMiB)).toFixed(1)} MiB`, `+${rssAdded.toFixed(1)} MiB`, '≤ 20 MiB', rssAdded <= 20);
+}
+
+function timeRun(args, env = {}) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}`);
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+function startup() {
+  const n = ROUNDS * 6;
+  console.log(`startup: empty script, ${n} interleaved runs each`);
+  const empty = path.join(__dirname, 'empty.cjs');
+  const t = { bare: [], imp: [], req: [] };
+  for (let i = 0; i < n; i++) {
+    t.bare.push(timeRun([empty]));
+    t.imp.push(timeRun([...AGENT, empty]));
+    t.req.push(timeRun(['-r', 'tracing-agent/register', empty]));
+  }
+  const bare = median(t.bare);
+  const addImport = median(t.imp.map((x, i) => x - t.bare[i]));
+  const addRequire = median(t.req.map((x, i) => x - t.bare[i]));
+  row('startup added, --import (empty script)', `${bare.toFixed(1)} ms`, `${median(t.imp).toFixed(1)} ms`, `+${addImport.toFixed(1)} ms`, '≤ 15 ms', addImport <= 15);
+  row('startup added, -r (empty script)', `${bare.toFixed(1)} ms`, `${median(t.req).toFixed(1)} ms`, `+${addRequire.toFixed(1)} ms`, '≤ 15 ms', addRequire <= 15);
+}
+
+async function exitDelays() {
+  console.log(`exit delay: a script that ends one span, collector refusing / never answering, ${ROUNDS * 2} runs each`);
+  const script = path.join(__dirname, 'exit-script.cjs');
+  // A port nobody listens on: connections are refused.
+  const probe = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => probe.once('listening', r));
+  const refusedPort = probe.address().port;
+  await new Promise((r) => probe.close(r));
+  // A server that accepts and never answers.
+  const held = [];
+  const silent = net.createServer((s) => held.push(s)).listen(0, '127.0.0.1');
+  await new Promise((r) => silent.once('listening', r));
+  const silentPort = silent.address().port;
+  const t = { bare: [], refused: [], silent: [] };
+  // The benchmark's own event loop must stay free while the children run.
+  const timeAsync = (args, env) =>
+    new Promise((resolve, reject) => {
+      const started = process.hrtime.bigint();
+      const p = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: 'ignore' });
+      p.on('close', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`exit ${code}`))));
+    });
+  for (let i = 0; i < ROUNDS * 2; i++) {
+    t.bare.push(await timeAsync([script]));
+    t.refused.push(await timeAsync([...AGENT, script], { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${refusedPort}` }));
+    t.silent.push(await timeAsync([...AGENT, script], { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${silentPort}` }));
+  }
+  for (const s of held) s.destroy();
+  silent.close();
+  const refused = median(t.refused.map((x, i) => x - t.bare[i]));
+  const never = median(t.silent.map((x, i) => x - t.bare[i]));
+  row('exit delay, collector refusing connections', `${median(t.bare).toFixed(0)} ms`, `${median(t.refused).toFixed(0)} ms`, `+${(refused / 1000).toFixed(2)} s`, '≤ 0.5 s', refused <= 500);
+  row('exit delay, collector never answering', `${median(t.bare).toFixed(0)} ms`, `${median(t.silent).toFixed(0)} ms`, `+${(never / 1000).toFixed(2)} s`, '≤ 3 s', never <= 3000);
+}
+
+function install() {
+  console.log('install: npm pack, then a production install into an empty project');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracing-agent-install-'));
+  try {
+    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop();
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"probe","version":"1.0.0","private":true}');
+    execFileSync('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', path.join(dir, tarball)], { cwd: dir, stdio: 'ignore' });
+    const kib = Number(execFileSync('du', ['-sk', path.join(dir, 'node_modules')], { encoding: 'utf8' }).split('\t')[0]);
+    const lock = JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8'));
+    const packages = Object.keys(lock.packages).filter((k) => k.startsWith('node_modules/')).length;
+    row('production install', '', '', `${(kib / 1024).toFixed(1)} MiB in ${packages} packages`, '≤ 32 MiB, ≤ 40 packages', kib / 1024 <= 32 && packages <= 40);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Per-component micro-benchmarks that live beside this file (bench/*.bench.js). */
+function extras() {
+  for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith('.bench.js')).sort()) {
+    console.log(`${file}:`);
+    const r = spawnSync(process.execPath, [path.join(__dirname, file)], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, BENCH_ROUNDS: String(ROUNDS) } });
+    for (const line of (r.stdout || '').trim().split('\n').filter(Boolean)) {
+      console.log(`  ${line}`);
+      rows.push({ figure: line });
+    }
+    if (r.status !== 0) console.log(`  (failed: ${(r.stderr || '').trim().split('\n').pop()})`);
+  }
+}
+
+async function main() {
+  console.log(`tracing-agent benchmark on Node ${process.version}, ${os.cpus().length} cores; medians of interleaved rounds\n`);
+  if (ONLY.includes('throughput')) await throughput();
+  if (ONLY.includes('startup')) startup();
+  if (ONLY.includes('exit')) await exitDelays();
+  if (ONLY.includes('install')) install();
+  if (ONLY.includes('extra')) extras();
+  console.log('\nsummary');
+  for (const r of rows.filter((x) => x.target)) console.log(`  ${r.ok === false ? 'MISSED' : r.ok ? 'ok    ' : '      '} ${r.figure}: ${r.result} (target ${r.target})`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,25 @@
+'use strict';
+// The build: TypeScript to dist/ (types and one file per module, used by the
+// CLI and tests), then the agent itself bundled into dist/tracing-agent.js.
+// One file loads in ~5 ms where twenty separate modules take ~12 ms, and the
+// agent's startup budget is 15 ms. The OpenTelemetry SDK stays external: it is
+// loaded on the first span, not at startup.
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+
+const esbuild = require('esbuild');
+const { version } = require('../package.json');
+esbuild.buildSync({
+  entryPoints: [path.join(root, 'dist', 'index.js')],
+  outfile: path.join(root, 'dist', 'tracing-agent.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['@opentelemetry/*'],
+  define: { __TRACING_AGENT_VERSION__: JSON.stringify(version) },
+  logLevel: 'warning',
+});

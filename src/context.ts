@@ -10,28 +10,34 @@ export const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN');
 export const BAGGAGE_KEY = Symbol.for('OpenTelemetry Baggage Key');
 export const SUPPRESS_TRACING_KEY = Symbol.for('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
 
-/** Immutable map of context values (same semantics as the API's BaseContext). */
-export class AgentContext implements Context {
-  private readonly values: Map<symbol, unknown>;
+const DELETED = Symbol('deleted');
 
-  constructor(parent?: Map<symbol, unknown>) {
-    this.values = parent ? new Map(parent) : new Map();
-  }
+/**
+ * Immutable context values (same semantics as the API's BaseContext), kept as
+ * a chain of one-entry links: setting a value, once per span, allocates one
+ * small object instead of copying a map.
+ */
+export class AgentContext implements Context {
+  constructor(
+    private readonly parent?: AgentContext,
+    private readonly key?: symbol,
+    private readonly value?: unknown,
+  ) {}
 
   getValue(key: symbol): unknown {
-    return this.values.get(key);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    for (let c: AgentContext | undefined = this; c !== undefined; c = c.parent) {
+      if (c.key === key) return c.value === DELETED ? undefined : c.value;
+    }
+    return undefined;
   }
 
   setValue(key: symbol, value: unknown): Context {
-    const next = new AgentContext(this.values);
-    next.values.set(key, value);
-    return next;
+    return new AgentContext(this, key, value);
   }
 
   deleteValue(key: symbol): Context {
-    const next = new AgentContext(this.values);
-    next.values.delete(key);
-    return next;
+    return new AgentContext(this, key, DELETED);
   }
 }
 

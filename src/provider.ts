@@ -7,8 +7,11 @@
 
 import type { Span, SpanOptions, Tracer, TracerProvider, Context, TextMapPropagator } from '@opentelemetry/api';
 import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { Sampler } from '@opentelemetry/sdk-trace-base';
+import type { Resource } from '@opentelemetry/resources';
 import type { Config } from './config';
-import { contextManager } from './context';
+import { activeContext, contextManager } from './context';
+import { startAgentSpan, type SpanShared } from './span';
 import { log } from './log';
 import type { BatchProcessor } from './processor';
 import { VERSION } from './version';
@@ -16,6 +19,8 @@ import { VERSION } from './version';
 export interface Tracing {
   provider: NodeTracerProvider;
   processor: BatchProcessor;
+  sampler: Sampler;
+  resource: Resource;
 }
 
 let config: Config | undefined;
@@ -77,9 +82,11 @@ function load(cfg: Config): Tracing {
   const { createExporters } = require('./exporters') as typeof import('./exporters');
   const processor = new BatchProcessor(createExporters(cfg), cfg.batch);
   const limits = cfg.spanLimits;
+  const resource = resourceFromAttributes(resourceAttributes(cfg));
+  const sampler = createSampler(cfg, sdk);
   const provider = new sdk.NodeTracerProvider({
-    resource: resourceFromAttributes(resourceAttributes(cfg)),
-    sampler: createSampler(cfg, sdk),
+    resource,
+    sampler,
     spanLimits: {
       attributeValueLengthLimit: limits.attributeValueLengthLimit,
       attributeCountLimit: limits.attributeCountLimit,
@@ -90,7 +97,7 @@ function load(cfg: Config): Tracing {
     },
     spanProcessors: [processor],
   });
-  return { provider, processor };
+  return { provider, processor, sampler, resource };
 }
 
 /** The loaded SDK, loading it now if needed; undefined when disabled or broken. */
@@ -146,9 +153,34 @@ function nonRecordingSpan(): Span {
   return new RemoteParentSpan(NOOP_SPAN_CONTEXT);
 }
 
+/** Tracer for the agent's own hooks: spans from src/span.ts, fed to the same processor. */
+class HookTracer implements Tracer {
+  private shared: SpanShared | undefined;
+
+  constructor(private readonly name: string) {}
+
+  startSpan(name: string, options?: SpanOptions, context?: Context): Span {
+    const tracing = getTracing();
+    if (tracing === undefined || config === undefined) return nonRecordingSpan();
+    this.shared ??= {
+      resource: tracing.resource,
+      scope: { name: this.name, version: VERSION },
+      processor: tracing.processor,
+      limits: config.spanLimits,
+    };
+    return startAgentSpan(this.shared, tracing.sampler, name, options?.kind ?? 0, options?.attributes, context ?? activeContext());
+  }
+
+  startActiveSpan(...args: unknown[]): unknown {
+    const tracer = getTracing()?.provider.getTracer(this.name, VERSION);
+    if (tracer) return (tracer.startActiveSpan as (...a: unknown[]) => unknown)(...args);
+    return (args[args.length - 1] as (span: Span) => unknown)(nonRecordingSpan());
+  }
+}
+
 /** A tracer for the agent's own hooks; scope name `tracing-agent/<hook>`. */
 export function hookTracer(hook: string): Tracer {
-  return new DeferredTracer(`tracing-agent/${hook}`, VERSION);
+  return new HookTracer(`tracing-agent/${hook}`);
 }
 
 const deferredProvider: TracerProvider = {

@@ -5,6 +5,7 @@
 import type * as Http from 'node:http';
 import type { Context, Span } from '@opentelemetry/api';
 import Module = require('node:module');
+import * as dc from 'node:diagnostics_channel';
 import { activeContext, applyInContext, contextWithSpan, currentStore, isTracingSuppressed, ROOT_CONTEXT } from '../context';
 import { headersGetter, propagation } from '../propagation';
 import { hookTracer } from '../provider';
@@ -241,7 +242,6 @@ export const hook: Hook = {
       onModuleLoad(`node:${name}`, () => patchBuiltin(name));
       onBuiltinImport(name, () => patchBuiltin(name));
     }
-    const dc = require('node:diagnostics_channel') as typeof import('node:diagnostics_channel');
     dc.subscribe('http.client.request.error', onClientError);
     // Safety nets for imports nothing could watch: the first request patches
     // the module. The server channel fires just before the 'request' event, so
@@ -254,6 +254,9 @@ export const hook: Hook = {
 function onFirstUse(message: unknown): void {
   if (patched.size === 2) return;
   patchBuiltin('http');
+  // After http the channel only guards https servers, which are rarely created late; stop paying for it.
+  // (Deferred: unsubscribing inside a publish would make Node skip the next subscriber.)
+  setImmediate(() => dc.unsubscribe('http.server.request.start', onFirstUse)).unref();
   const request = (message as { request?: { socket?: { encrypted?: boolean }; protocol?: string } }).request;
   if (request?.socket?.encrypted || request?.protocol === 'https:') patchBuiltin('https');
 }

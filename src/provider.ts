@@ -11,7 +11,7 @@ import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { Resource } from '@opentelemetry/resources';
 import type { Config } from './config';
 import { activeContext, contextManager } from './context';
-import { startAgentSpan, type SpanShared } from './span';
+import type { SpanShared } from './span';
 import { log } from './log';
 import type { BatchProcessor } from './processor';
 import { VERSION } from './version';
@@ -153,6 +153,12 @@ function nonRecordingSpan(): Span {
   return new RemoteParentSpan(NOOP_SPAN_CONTEXT);
 }
 
+let spanCode: typeof import('./span') | undefined;
+/** span.ts is not needed at startup: loaded with the first span. */
+function spanModule(): typeof import('./span') {
+  return (spanCode ??= require('./span') as typeof import('./span'));
+}
+
 /** Tracer for the agent's own hooks: spans from src/span.ts, fed to the same processor. */
 class HookTracer implements Tracer {
   private shared: SpanShared | undefined;
@@ -168,7 +174,7 @@ class HookTracer implements Tracer {
       processor: tracing.processor,
       limits: config.spanLimits,
     };
-    return startAgentSpan(this.shared, tracing.sampler, name, options?.kind ?? 0, options?.attributes, context ?? activeContext());
+    return spanModule().startAgentSpan(this.shared, tracing.sampler, name, options?.kind ?? 0, options?.attributes, context ?? activeContext());
   }
 
   startActiveSpan(...args: unknown[]): unknown {

@@ -112,6 +112,26 @@ describe('core: one flag traces any Node app', function () {
     }
   }
 
+  it('keeps the request context in request body events (POST body, then a downstream call)', async () => {
+    const backend = await startService(fixture('service.mjs'), { env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'backend' }) });
+    const frontend = await startService(fixture('service.mjs'), {
+      env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'frontend', DOWNSTREAM_URL: backend.url }),
+    });
+    try {
+      const res = await fetch(`${frontend.url}/checkout`, { method: 'POST', body: 'x'.repeat(200000) });
+      assert.equal(await res.text(), 'stock:7 size:200000');
+      const spans = await receiver.waitForSpans(3);
+      const server = one(spans, (s) => s.resource['service.name'] === 'frontend' && s.kind === SERVER, 'frontend server span');
+      assert.equal(server.attributes['http.request.method'], 'POST');
+      const call = one(spans, (s) => s.resource['service.name'] === 'frontend' && s.kind === CLIENT, 'downstream fetch');
+      assert.equal(call.parentSpanId, server.spanId, 'the call made in the body end event is a child of the request');
+      assert.equal(call.traceId, server.traceId);
+    } finally {
+      await frontend.stop();
+      await backend.stop();
+    }
+  });
+
   it('records errors: 5xx server span, manual span exception and status', async () => {
     const svc = await startService(fixture('service.cjs'), { env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'svc' }) });
     try {
@@ -189,6 +209,7 @@ describe('core: one flag traces any Node app', function () {
 
   it('exports OTLP/JSON with gzip and custom headers when configured', async () => {
     const result = await runNode([fixture('client.cjs')], {
+      flag: 'import',
       env: agentEnv(null, {
         OTEL_SERVICE_NAME: 'client',
         TARGET_URL: `${receiver.url}/not-traced-here`,
@@ -210,6 +231,7 @@ describe('core: one flag traces any Node app', function () {
 
   it('warns once per malformed variable and falls back to the default', async () => {
     const result = await runNode([fixture('client.cjs')], {
+      flag: 'require',
       env: agentEnv(receiver, {
         OTEL_SERVICE_NAME: 'client',
         TARGET_URL: `${receiver.url}/x`,

@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { startReceiver } = require('./support/receiver');
-const { ROOT } = require('./support/processes');
+const { ROOT, runNode } = require('./support/processes');
 
 describe('the packed package in a separate app', function () {
   this.timeout(120000);
@@ -39,10 +39,13 @@ const server = http.createServer((req, res) => res.end('ok')).listen(0, '127.0.0
   for (const flag of [['--import', 'tracing-agent/register'], ['-r', 'tracing-agent/register']]) {
     it(`traces an ESM app preloaded with ${flag.join(' ')}`, async () => {
       receiver.reset();
-      execFileSync(process.execPath, [...flag, 'app.mjs'], {
+      // Asynchronously: the receiver lives in this process and must be free to answer.
+      const run = await runNode([...flag, 'app.mjs'], {
         cwd: dir,
         env: { PATH: process.env.PATH, OTEL_SERVICE_NAME: 'user-app', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
       });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stderr, '');
       const spans = await receiver.waitForSpans(2);
       const server = spans.find((s) => s.kind === 2);
       const client = spans.find((s) => s.kind === 3);

@@ -25,10 +25,10 @@ function agentEnv(receiver, extra = {}) {
 }
 
 /** Runs a node process to its end. Resolves {code, signal, stdout, stderr, ms}. */
-function runNode(args, { flag = 'none', env = {}, timeoutMs = 20000, input } = {}) {
+function runNode(args, { flag = 'none', env = {}, timeoutMs = 20000, input, cwd = ROOT } = {}) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [...FLAGS[flag], ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...FLAGS[flag], ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

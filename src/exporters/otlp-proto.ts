@@ -12,8 +12,12 @@ const LEN = 2;
 const FIXED32 = 5;
 
 class Writer {
-  buf: Buffer = Buffer.allocUnsafe(64 * 1024);
+  buf: Buffer;
   pos = 0;
+
+  constructor(size = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
 
   reset(): void {
     this.pos = 0;
@@ -131,9 +135,14 @@ class Writer {
   }
 
   raw(bytes: Buffer): void {
-    this.ensure(bytes.length);
-    bytes.copy(this.buf, this.pos);
-    this.pos += bytes.length;
+    const n = bytes.length;
+    this.ensure(n);
+    if (n < 64) {
+      // Short copies are cheaper by hand than through Buffer#copy's native call.
+      const buf = this.buf;
+      for (let i = 0; i < n; i++) buf[this.pos + i] = bytes[i];
+    } else bytes.copy(this.buf, this.pos);
+    this.pos += n;
   }
 
   /** Starts a length-delimited field; one byte is reserved for the length. */
@@ -208,12 +217,27 @@ function writeAnyValueBody(w: Writer, value: unknown): void {
   }
 }
 
+// Attribute keys repeat in every span: keep each key's encoded field (tag, length, bytes).
+const keyCache = new Map<string, Buffer>();
+const MAX_CACHED_KEYS = 4096;
+
+function writeKey(w: Writer, key: string): void {
+  let bytes = keyCache.get(key);
+  if (bytes === undefined) {
+    const k = new Writer(key.length * 3 + 8);
+    k.string(1, key);
+    bytes = Buffer.from(k.buf.subarray(0, k.pos));
+    if (keyCache.size < MAX_CACHED_KEYS) keyCache.set(key, bytes);
+  }
+  w.raw(bytes);
+}
+
 function writeAttributes(w: Writer, field: number, attributes: Attributes): void {
   for (const key in attributes) {
     const value = attributes[key];
     if (value === undefined || value === null) continue;
     const kv = w.begin(field);
-    w.string(1, key);
+    writeKey(w, key);
     writeAnyValue(w, 2, value);
     w.end(kv);
   }

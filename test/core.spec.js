@@ -96,12 +96,15 @@ describe('core: one flag traces any Node app', function () {
             assert.equal(s.resource['telemetry.sdk.language'], 'nodejs');
             assert.ok(s.endTimeUnixNano >= s.startTimeUnixNano);
           }
-          // A child never starts before its parent, nor ends after it (same host clock).
+          // A child ends inside its parent (same process). The SDK stamps the app's
+          // spans from Date.now(), to the millisecond, hence the 1 ms tolerance.
           const ids = byId(spans);
+          const TOLERANCE_NS = 1000000n;
           for (const s of spans) {
             const parent = ids.get(s.parentSpanId);
             if (parent && parent.resource['service.name'] === s.resource['service.name']) {
-              assert.ok(s.endTimeUnixNano <= parent.endTimeUnixNano, `${s.name} ends inside its parent ${parent.name}`);
+              assert.ok(s.startTimeUnixNano + TOLERANCE_NS >= parent.startTimeUnixNano, `${s.name} starts inside its parent ${parent.name}`);
+              assert.ok(s.endTimeUnixNano <= parent.endTimeUnixNano + TOLERANCE_NS, `${s.name} ends inside its parent ${parent.name}`);
             }
           }
         } finally {

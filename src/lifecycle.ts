@@ -1,10 +1,71 @@
-// Every way a process ends -> deliver the pending spans within a budget ->
-// end exactly as the process would have ended without the agent.
+// Every way a process ends -> deliver the pending spans within one budget
+// (TRACING_AGENT_EXIT_TIMEOUT) -> end exactly as the process would have ended
+// without the agent: same exit status, same stderr, same signal.
+//
+// - the loop drains:        'beforeExit' holds the loop open just long enough for an async flush
+// - process.exit(), fatal:  'exit' can only run synchronous code: spans go out through postSync
+//                           (a worker thread waited on with Atomics.wait)
+// - uncaught exception or rejection: 'uncaughtExceptionMonitor' observes without changing
+//                           anything; the active span gets the error, 'exit' delivers
+// - SIGTERM/SIGINT/SIGHUP:  with no listener of the app's own, end the open spans, deliver,
+//                           then die by the same signal; with one, deliver and let the app decide
 
 import type { Config } from './config';
+import { activeContext, spanFromContext } from './context';
+import { log } from './log';
 import { loadedTracing } from './provider';
 
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+const STATUS_ERROR = 2;
+
 let installed = false;
+/** When the ending process must stop waiting for the collector (set by the first exit path taken). */
+let exitDeadline: number | undefined;
+
+function budgetLeft(config: Config): number {
+  exitDeadline ??= Date.now() + config.exitTimeoutMs;
+  return Math.max(0, exitDeadline - Date.now());
+}
+
+/** Spans still open when the process ends are ended now, marked as cut short. */
+function endOpenSpans(reason: string): void {
+  const tracing = loadedTracing();
+  if (tracing === undefined) return;
+  for (const span of tracing.processor.pendingOpenSpans()) {
+    try {
+      span.setAttribute('tracing_agent.cut_short', reason);
+      span.setStatus({ code: STATUS_ERROR, message: `span still open when the process ended (${reason})` });
+      span.end();
+    } catch {
+      // one broken span must not stop the others
+    }
+  }
+}
+
+function flushSync(config: Config): void {
+  const tracing = loadedTracing();
+  if (tracing === undefined || !tracing.processor.hasPendingWork()) return;
+  const left = budgetLeft(config);
+  if (left <= 0) {
+    log.warn('exit budget spent before the last spans could be delivered; they are dropped');
+    return;
+  }
+  tracing.processor.flushSync(left);
+}
+
+function onSignal(config: Config, signal: (typeof SIGNALS)[number], listener: () => void): void {
+  const appHandles = process.listenerCount(signal) > 1;
+  if (appHandles) {
+    // The app decides what happens next; deliver what has ended so far without blocking it.
+    void loadedTracing()?.processor.forceFlush();
+    return;
+  }
+  endOpenSpans(signal);
+  flushSync(config);
+  // Now die the way Node would have: by the signal itself (a shell sees 128 + n).
+  process.removeListener(signal, listener);
+  process.kill(process.pid, signal);
+}
 
 export function installLifecycle(config: Config): void {
   if (installed) return;
@@ -18,15 +79,36 @@ export function installLifecycle(config: Config): void {
     const tracing = loadedTracing();
     if (tracing === undefined || finalFlushStarted || !tracing.processor.hasPendingWork()) return;
     finalFlushStarted = true;
-    const hold = setTimeout(() => {}, config.exitTimeoutMs);
+    const hold = setTimeout(() => {}, budgetLeft(config));
     tracing.processor.forceFlush().finally(() => clearTimeout(hold));
   });
 
-  // process.exit() and everything else that ends the loop abruptly: only
-  // synchronous work is possible now.
-  process.on('exit', () => {
-    const tracing = loadedTracing();
-    if (tracing === undefined || !tracing.processor.hasPendingWork()) return;
-    tracing.processor.flushSync(config.exitTimeoutMs);
+  // process.exit(), a fatal exception, or the loop's end: only synchronous work is possible now.
+  process.on('exit', (code) => {
+    endOpenSpans(code === 0 ? 'exit' : `exit code ${code}`);
+    flushSync(config);
   });
+
+  // Observes an uncaught exception (or an unhandled rejection raised as one)
+  // before Node reports it, without changing whether or how the process ends.
+  process.on('uncaughtExceptionMonitor', (err) => {
+    const span = spanFromContext(activeContext());
+    if (span === undefined || !span.isRecording()) return;
+    try {
+      if (err instanceof Error) span.recordException(err);
+      span.setAttribute('error.type', (err as { name?: string })?.name ?? 'Error');
+      span.setStatus({ code: STATUS_ERROR, message: (err as Error)?.message ?? String(err) });
+    } catch {
+      // never in the way of Node's own report
+    }
+  });
+
+  for (const signal of SIGNALS) {
+    const listener = () => onSignal(config, signal, listener);
+    try {
+      process.on(signal, listener);
+    } catch {
+      // signals cannot be listened to here (a worker thread): the 'exit' path still applies
+    }
+  }
 }

@@ -56,24 +56,18 @@ function hrDiff(end: HrTime, start: HrTime): HrTime {
   return seconds < 0 ? [0, 0] : [seconds, nanos];
 }
 
-// Random ids from a pooled buffer, hex-encoded through a table.
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
+// Random ids from a pooled buffer, hex-encoded natively.
 const POOL = Buffer.allocUnsafe(65536);
 let poolAt = POOL.length;
+const ZERO_IDS = new Set(['0'.repeat(16), '0'.repeat(32)]);
 
 function randomHex(bytes: number): string {
   if (poolAt + bytes > POOL.length) {
     randomFillSync(POOL);
     poolAt = 0;
   }
-  let out = '';
-  let zero = true;
-  for (let i = 0; i < bytes; i++) {
-    const b = POOL[poolAt++];
-    if (b !== 0) zero = false;
-    out += HEX[b];
-  }
-  return zero ? randomHex(bytes) : out; // all-zero ids are invalid
+  const id = POOL.toString('hex', poolAt, (poolAt += bytes));
+  return ZERO_IDS.has(id) ? randomHex(bytes) : id; // all-zero ids are invalid
 }
 
 export const newTraceId = (): string => randomHex(16);
@@ -98,13 +92,18 @@ function truncate(v: AttributeValue, max: number): AttributeValue {
   return v;
 }
 
+const UNSET: SpanStatus = Object.freeze({ code: 0 }) as SpanStatus;
+const NO_TIME: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
+/** Shared until the first event or link: most spans have neither. */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 export class AgentSpan implements Span, ReadableSpan {
   readonly attributes: Attributes = {};
-  readonly links: Link[] = [];
-  readonly events: TimedEvent[] = [];
-  status: SpanStatus = { code: 0 };
-  endTime: HrTime = [0, 0];
-  duration: HrTime = [0, 0];
+  links: Link[] = NONE;
+  events: TimedEvent[] = NONE;
+  status: SpanStatus = UNSET;
+  endTime: HrTime = NO_TIME;
+  duration: HrTime = NO_TIME;
   ended = false;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
@@ -193,6 +192,7 @@ export class AgentSpan implements Span, ReadableSpan {
       kept[key] = limits.attributeValueLengthLimit === Infinity ? v : truncate(v, limits.attributeValueLengthLimit);
       count++;
     }
+    if (this.events === NONE) this.events = [];
     this.events.push({ name, attributes: kept, time: toHrTime(time), droppedAttributesCount: dropped });
     return this;
   }
@@ -200,7 +200,10 @@ export class AgentSpan implements Span, ReadableSpan {
   addLink(link: Link): this {
     if (this.ended) return this;
     if (this.links.length >= this.shared.limits.linkCountLimit) this.droppedLinksCount++;
-    else this.links.push(link);
+    else {
+      if (this.links === NONE) this.links = [];
+      this.links.push(link);
+    }
     return this;
   }
 

@@ -34,7 +34,9 @@ function endOpenSpans(reason: string): void {
   for (const span of tracing.processor.pendingOpenSpans()) {
     try {
       span.setAttribute('tracing_agent.cut_short', reason);
-      span.setStatus({ code: STATUS_ERROR, message: `span still open when the process ended (${reason})` });
+      // An error already recorded (the one that ends the process) says more than this.
+      if ((span as unknown as { status?: { code: number } }).status?.code !== STATUS_ERROR)
+        span.setStatus({ code: STATUS_ERROR, message: `span still open when the process ended (${reason})` });
       span.end();
     } catch {
       // one broken span must not stop the others
@@ -70,17 +72,25 @@ function onSignal(config: Config, signal: (typeof SIGNALS)[number], listener: ()
 export function installLifecycle(config: Config): void {
   if (installed) return;
   installed = true;
-  let finalFlushStarted = false;
+  let holding = false;
 
-  // The event loop drained by itself. Export timers and sockets are unref'd, so
-  // the loop can empty with spans still queued: hold it open (a ref'd timer) just
-  // long enough to deliver them, once.
+  // The event loop drained. Export timers and sockets are unref'd, so the loop
+  // can empty with spans still queued or travelling (also while the app awaits
+  // flush() or shutdown()): hold it open with a ref'd timer until they are
+  // delivered or the exit budget is spent. A delivery that completes gives the
+  // budget back, for the next time the loop drains.
   process.on('beforeExit', () => {
     const tracing = loadedTracing();
-    if (tracing === undefined || finalFlushStarted || !tracing.processor.hasPendingWork()) return;
-    finalFlushStarted = true;
-    const hold = setTimeout(() => {}, budgetLeft(config));
-    tracing.processor.forceFlush().finally(() => clearTimeout(hold));
+    if (tracing === undefined || holding || !tracing.processor.hasPendingWork()) return;
+    const left = budgetLeft(config);
+    if (left <= 0) return;
+    holding = true;
+    const hold = setTimeout(() => {}, left);
+    tracing.processor.forceFlush().finally(() => {
+      clearTimeout(hold);
+      holding = false;
+      if (!tracing.processor.hasPendingWork()) exitDeadline = undefined;
+    });
   });
 
   // process.exit(), a fatal exception, or the loop's end: only synchronous work is possible now.
@@ -98,6 +108,8 @@ export function installLifecycle(config: Config): void {
       if (err instanceof Error) span.recordException(err);
       span.setAttribute('error.type', (err as { name?: string })?.name ?? 'Error');
       span.setStatus({ code: STATUS_ERROR, message: (err as Error)?.message ?? String(err) });
+      // With no handler of the app's, this error ends the process: the span ends with it.
+      if (process.listenerCount('uncaughtException') === 0) span.end();
     } catch {
       // never in the way of Node's own report
     }

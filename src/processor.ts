@@ -47,7 +47,7 @@ export class BatchProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if (this.trackOpenSpans) this.openSpans.delete(span as unknown as Span);
-    if (this.shutDown || (span.spanContext().traceFlags & 1) === 0) return;
+    if (this.shutDown || this.exporters.length === 0 || (span.spanContext().traceFlags & 1) === 0) return;
     if (this.queue.length >= this.options.maxQueueSize) {
       this.stats.dropped++;
       if (this.stats.dropped === 1 || this.stats.dropped % 10000 === 0)

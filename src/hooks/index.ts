@@ -22,6 +22,7 @@ interface HookEntry {
 const TABLE: HookEntry[] = [
   { name: 'http', load: () => require('./http').hook },
   { name: 'fetch', load: () => require('./fetch').hook },
+  { name: 'pg', modules: ['pg', 'pg-pool'], load: () => require('./pg').hook },
 ];
 
 export function installHooks(names: string[]): string[] {

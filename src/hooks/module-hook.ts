@@ -108,7 +108,9 @@ function install(): void {
         return notify(request, exports, pkg ? pkg[1] : path.dirname(file));
       }
       if (path.isAbsolute(request) && request.includes('node_modules')) {
-        const found = idForFile(request);
+        // ESM imports arrive as the resolved file; a require() by path may name a directory.
+        const file = path.extname(request) === '' ? M._resolveFilename(request, parent, isMain) : request;
+        const found = idForFile(file);
         if (found !== undefined) return notify(found[0], exports, found[1]);
       }
     } catch (err) {

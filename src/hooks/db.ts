@@ -1,0 +1,104 @@
+// What every database hook shares: one CLIENT span per query with the stable
+// database semantic conventions (semconv ≥ 1.33), sanitised query text, and the
+// way a query's end (callback, promise or error) ends its span.
+
+import type { Context, Span, Tracer } from '@opentelemetry/api';
+import { recordError, SPAN_KIND_CLIENT } from './shared';
+import { sanitizeSql, summarizeSql, type SqlDialect } from './sql';
+
+export interface DbTarget {
+  system: string;
+  namespace?: string;
+  host?: string;
+  port?: number;
+}
+
+interface Analysed {
+  sanitized: string;
+  operation?: string;
+  collection?: string;
+  summary?: string;
+}
+
+// Apps send the same statements over and over: analyse each text once.
+const MAX_CACHED = 2000;
+const MAX_CACHED_LENGTH = 4096;
+const analysed: Record<SqlDialect, Map<string, Analysed>> = { postgresql: new Map(), mysql: new Map(), sqlite: new Map() };
+
+function analyse(text: string, dialect: SqlDialect): Analysed {
+  const cache = analysed[dialect];
+  let found = cache.get(text);
+  if (found === undefined) {
+    const sanitized = sanitizeSql(text, dialect);
+    found = { sanitized, ...summarizeSql(sanitized) };
+    if (text.length <= MAX_CACHED_LENGTH) {
+      if (cache.size >= MAX_CACHED) cache.clear();
+      cache.set(text, found);
+    }
+  }
+  return found;
+}
+
+/** Starts the span for one SQL query; the text is sanitised before it is stored anywhere. */
+export function startSqlSpan(tracer: Tracer, parent: Context, target: DbTarget, text: string, dialect: SqlDialect): Span {
+  const { sanitized, operation, collection, summary } = analyse(text, dialect);
+  const attributes: Record<string, string | number> = { 'db.system.name': target.system, 'db.query.text': sanitized };
+  if (target.namespace) attributes['db.namespace'] = target.namespace;
+  if (operation) attributes['db.operation.name'] = operation;
+  if (collection) attributes['db.collection.name'] = collection;
+  if (summary) attributes['db.query.summary'] = summary;
+  if (target.host) attributes['server.address'] = target.host;
+  if (target.port) attributes['server.port'] = target.port;
+  return tracer.startSpan(summary ?? target.system, { kind: SPAN_KIND_CLIENT, attributes }, parent);
+}
+
+/** Ends a query's span: error.type and ERROR status on failure, the database's own code when it has one. */
+export function endDbSpan(span: Span, err: unknown): void {
+  if (err) {
+    recordError(span, err);
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' || typeof code === 'number') span.setAttribute('db.response.status_code', String(code));
+  }
+  span.end();
+}
+
+/**
+ * Calls the driver's function so that its span ends with the query, whichever
+ * way the driver reports the end: a callback among the arguments, or a
+ * returned promise. Results, errors and return values stay exactly the driver's.
+ */
+export function callTraced(span: Span, original: (...args: any[]) => any, thisArg: unknown, args: IArguments | unknown[]): any {
+  const list = Array.prototype.slice.call(args) as unknown[];
+  const last = list.length - 1;
+  if (last >= 0 && typeof list[last] === 'function') {
+    const callback = list[last] as (...a: unknown[]) => unknown;
+    list[last] = function (this: unknown, err: unknown) {
+      endDbSpan(span, err);
+      return callback.apply(this, arguments as unknown as unknown[]);
+    };
+    return original.apply(thisArg, list);
+  }
+  let result: any;
+  try {
+    result = original.apply(thisArg, list);
+  } catch (err) {
+    endDbSpan(span, err);
+    throw err;
+  }
+  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+    // The chain passes the result or the rejection through unchanged; an
+    // unhandled rejection stays unhandled on the promise the app holds.
+    return result.then(
+      (value: unknown) => {
+        endDbSpan(span, undefined);
+        return value;
+      },
+      (err: unknown) => {
+        endDbSpan(span, err);
+        throw err;
+      },
+    );
+  }
+  endDbSpan(span, undefined);
+  return result;
+}

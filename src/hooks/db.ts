@@ -3,6 +3,7 @@
 // way a query's end (callback, promise or error) ends its span.
 
 import type { Context, Span, Tracer } from '@opentelemetry/api';
+import { runInContext } from '../context';
 import { recordError, SPAN_KIND_CLIENT } from './shared';
 import { sanitizeSql, summarizeSql, type SqlDialect } from './sql';
 
@@ -101,4 +102,76 @@ export function callTraced(span: Span, original: (...args: any[]) => any, thisAr
   }
   endDbSpan(span, undefined);
   return result;
+}
+
+/**
+ * For drivers that return a command object (mysql, mysql2): the span ends with
+ * the command, through its result callback when it has one, else through the
+ * 'end' event it emits. The callback runs in the caller's context, which the
+ * driver (answering from its socket) would lose.
+ */
+export function traceCommand(span: Span, command: any, callbackKey: string, parent: Context, onEnd?: () => void): void {
+  if (command === null || typeof command !== 'object') {
+    endDbSpan(span, undefined);
+    return;
+  }
+  const callback = command[callbackKey];
+  if (typeof callback === 'function') {
+    command[callbackKey] = function (this: unknown, err: unknown) {
+      onEnd?.();
+      endDbSpan(span, err);
+      const args = arguments;
+      return runInContext(parent, () => callback.apply(this, args as unknown as unknown[]));
+    };
+    return;
+  }
+  if (typeof command.emit !== 'function') {
+    endDbSpan(span, undefined);
+    return;
+  }
+  // Event mode: observe 'error' and 'end' without adding listeners (an 'error'
+  // listener of ours would change what happens when the app has none).
+  const emit = command.emit;
+  let failure: unknown;
+  command.emit = function (this: unknown, event: string, arg: unknown) {
+    if (event === 'error') failure = arg;
+    else if (event === 'end') {
+      onEnd?.();
+      endDbSpan(span, failure);
+    }
+    return emit.apply(this, arguments as unknown as unknown[]);
+  };
+}
+
+/** Runs a pool's connection callback in the context of whoever asked (not of the query that freed the connection). */
+export function bindCallbackArg(args: IArguments, index: number, ctx: Context): unknown[] {
+  const list = Array.prototype.slice.call(args) as unknown[];
+  const callback = list[index];
+  if (typeof callback === 'function') {
+    list[index] = function (this: unknown) {
+      const a = arguments;
+      return runInContext(ctx, () => (callback as (...x: unknown[]) => unknown).apply(this, a as unknown as unknown[]));
+    };
+  }
+  return list;
+}
+
+/** The prototype in `proto`'s chain that owns `name` (drivers define methods on base classes). */
+export function ownerOf(proto: object | null | undefined, name: string): Record<string, unknown> | undefined {
+  for (let p = proto; p; p = Object.getPrototypeOf(p)) {
+    if (Object.prototype.hasOwnProperty.call(p, name)) return p as Record<string, unknown>;
+  }
+  return undefined;
+}
+
+const kWrapped = Symbol('tracing-agent.wrapped');
+
+/** Replaces proto[name] with wrap(original), once. */
+export function wrapMethod(proto: Record<string, unknown> | undefined, name: string, wrap: (original: (...a: any[]) => any) => (...a: any[]) => any): boolean {
+  if (!proto || typeof proto[name] !== 'function') return false;
+  if ((proto[name] as { [kWrapped]?: boolean })[kWrapped]) return true;
+  const wrapped = wrap(proto[name] as (...a: any[]) => any);
+  (wrapped as { [kWrapped]?: boolean })[kWrapped] = true;
+  proto[name] = wrapped;
+  return true;
 }

@@ -23,6 +23,8 @@ const TABLE: HookEntry[] = [
   { name: 'http', load: () => require('./http').hook },
   { name: 'fetch', load: () => require('./fetch').hook },
   { name: 'pg', modules: ['pg', 'pg-pool'], load: () => require('./pg').hook },
+  { name: 'mysql2', modules: ['mysql2', 'mysql2/promise'], load: () => require('./mysql2').hook },
+  { name: 'mysql', modules: ['mysql'], load: () => require('./mysql').hook },
 ];
 
 export function installHooks(names: string[]): string[] {

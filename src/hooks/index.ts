@@ -25,6 +25,8 @@ const TABLE: HookEntry[] = [
   { name: 'pg', modules: ['pg', 'pg-pool'], load: () => require('./pg').hook },
   { name: 'mysql2', modules: ['mysql2', 'mysql2/promise'], load: () => require('./mysql2').hook },
   { name: 'mysql', modules: ['mysql'], load: () => require('./mysql').hook },
+  { name: 'redis', modules: ['@redis/client'], load: () => require('./redis').hook },
+  { name: 'ioredis', modules: ['ioredis'], load: () => require('./ioredis').hook },
 ];
 
 export function installHooks(names: string[]): string[] {

@@ -27,6 +27,7 @@ const TABLE: HookEntry[] = [
   { name: 'mysql', modules: ['mysql'], load: () => require('./mysql').hook },
   { name: 'redis', modules: ['@redis/client'], load: () => require('./redis').hook },
   { name: 'ioredis', modules: ['ioredis'], load: () => require('./ioredis').hook },
+  { name: 'better-sqlite3', modules: ['better-sqlite3'], load: () => require('./better-sqlite3').hook },
 ];
 
 export function installHooks(names: string[]): string[] {

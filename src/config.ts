@@ -54,6 +54,8 @@ export interface Config {
   hooks: string[];
   /** How long an ending process may wait for its last spans to be delivered. */
   exitTimeoutMs: number;
+  /** What of a SQL query is recorded: sanitised text (literals → ?), the raw text, or none. */
+  dbQueryText: 'sanitized' | 'raw' | 'off';
   /** Every variable read, for `tracing-agent config`. */
   entries: ConfigEntry[];
   warnings: string[];
@@ -322,6 +324,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const hooks = enabled.filter((name) => !disabledHooks.includes(name));
 
   const exitTimeoutMs = r.int('TRACING_AGENT_EXIT_TIMEOUT', 2000, 0, 60000);
+  const dbQueryText = r.choice<'sanitized' | 'raw' | 'off'>('TRACING_AGENT_DB_QUERY_TEXT', ['sanitized', 'raw', 'off'], 'sanitized');
 
   return {
     disabled,
@@ -343,6 +346,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     spanLimits,
     hooks,
     exitTimeoutMs,
+    dbQueryText,
     entries: r.entries,
     warnings: r.warnings,
   };

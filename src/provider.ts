@@ -112,6 +112,11 @@ export function getTracing(): Tracing | undefined {
   return tracing;
 }
 
+/** The configuration in effect (undefined before start). */
+export function agentConfig(): Config | undefined {
+  return config;
+}
+
 /** Only if already loaded: for exit paths that must not start loading code. */
 export function loadedTracing(): Tracing | undefined {
   return tracing;

@@ -57,7 +57,8 @@ describe('mysql2 and mysql', function () {
         assert.equal(db.filter((s) => s.attributes['db.query.text'] === 'SELECT name FROM ta_users WHERE id = ?').length, 2, 'placeholders kept, values not formatted in');
         const failed = db.find((s) => s.attributes['db.query.text'] === 'SELECT ? FROM ta_missing_table');
         assert.equal(failed.status.code, ERROR);
-        assert.equal(failed.attributes['db.response.status_code'], 'ER_NO_SUCH_TABLE');
+        assert.equal(failed.attributes['db.response.status_code'], '1146', 'the MySQL error number');
+        assert.equal(failed.attributes['error.type'], '1146');
         const everything = JSON.stringify(spans.map((s) => s.attributes));
         assert.ok(!everything.includes('alice') && !/\b42\b/.test(everything), 'no literal or bound value leaves the process');
       } finally {

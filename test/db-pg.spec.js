@@ -72,9 +72,51 @@ describe('pg', function () {
     const svc = await startService(fixture('db-pg.mjs'), { flag: 'import', env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'pg-esm' }) });
     try {
       await get(svc.url);
-      const spans = await receiver.waitForSpans((s) => s.some((x) => x.scope.name === 'tracing-agent/pg'));
-      const q = spans.find((s) => s.scope.name === 'tracing-agent/pg');
+      const isQuery = (x) => x.scope.name === 'tracing-agent/pg' && x.name !== 'pg-pool.connect';
+      const spans = await receiver.waitForSpans((s) => s.some(isQuery));
+      const q = spans.find(isQuery);
       assert.equal(q.attributes['db.query.text'], 'SELECT id FROM ta_users WHERE name = ?');
+      // The pool's first caller waited for a new connection: a connect span beside the query, under the request.
+      const wait = spans.find((x) => x.name === 'pg-pool.connect');
+      assert.ok(wait, 'the first connect waited and was traced');
+      assert.equal(wait.parentSpanId, q.parentSpanId);
+    } finally {
+      await svc.stop();
+    }
+  });
+
+  for (const [mode, expected] of [['raw', "SELECT id FROM ta_users WHERE name = 'alice'"], ['off', undefined]]) {
+    it(`TRACING_AGENT_DB_QUERY_TEXT=${mode}: the text is recorded ${mode === 'raw' ? 'as written' : 'not at all'}, the summary still`, async () => {
+      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'pg-text', TRACING_AGENT_DB_QUERY_TEXT: mode });
+      const svc = await startService(fixture('db-pg.mjs'), { flag: 'import', env });
+      try {
+        await get(svc.url);
+        const spans = await receiver.waitForSpans((s) => s.some((x) => x.name === 'SELECT ta_users'));
+        const q = spans.find((x) => x.name === 'SELECT ta_users');
+        assert.equal(q.attributes['db.query.text'], expected);
+        assert.equal(q.attributes['db.query.summary'], 'SELECT ta_users');
+      } finally {
+        await svc.stop();
+      }
+    });
+  }
+
+  it('pg.native: the libpq client is traced like the JavaScript one', async () => {
+    // pg-native needs libpq and a native build: a stand-in answers for it (fixtures/db-fake-modules); pg's native Client is real.
+    const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'pg-native', NODE_PATH: fixture('db-fake-modules') });
+    const svc = await startService(fixture('db-pg-native.cjs'), { flag: 'require', env });
+    try {
+      assert.equal((await get(svc.url)).body, 'native');
+      const spans = await receiver.waitForSpans((s) => s.filter((x) => x.scope.name === 'tracing-agent/pg').length >= 3 && s.some((x) => x.kind === SERVER));
+      const server = spans.find((s) => s.kind === SERVER);
+      const db = spans.filter((s) => s.scope.name === 'tracing-agent/pg');
+      assert.deepEqual(db.map((s) => s.attributes['db.query.text']).sort(), ['SELECT ? FROM missing', 'SELECT n FROM ta_native WHERE id = $1', 'SELECT n FROM ta_native WHERE name = ?']);
+      for (const s of db) {
+        assert.equal(s.parentSpanId, server.spanId);
+        assert.equal(s.kind, CLIENT);
+        assert.equal(s.attributes['server.port'], 5432);
+      }
+      assert.equal(db.find((s) => s.name === 'SELECT missing').status.code, ERROR);
     } finally {
       await svc.stop();
     }
@@ -97,8 +139,27 @@ describe('pg', function () {
         parents.add(q.parentSpanId);
       }
       assert.equal(parents.size, 50, 'each request has its own query');
+      // Most requests waited for one of the two connections: that wait is its own span under the request.
+      const waits = spans.filter((s) => s.name === 'pg-pool.connect' && servers.has(s.parentSpanId));
+      assert.ok(waits.length >= 40, `${waits.length} waits traced`);
+      for (const w of waits) {
+        assert.equal(w.kind, CLIENT);
+        assert.equal(w.attributes['db.system.name'], 'postgresql');
+        assert.equal(servers.get(w.parentSpanId).traceId, w.traceId);
+      }
     } finally {
       await svc.stop();
     }
+  });
+
+  it('a pg of an unrecognised shape is left untouched, with one debug line', async () => {
+    const { runNode } = require('./support/processes');
+    const quiet = await runNode([fixture('unrecognised.cjs')], { flag: 'import', env: agentEnv(receiver, {}) });
+    assert.equal(quiet.code, 0);
+    assert.equal(quiet.stdout.trim(), 'ran SELECT 1');
+    assert.equal(quiet.stderr, '', 'nothing at the default log level');
+    const debug = await runNode([fixture('unrecognised.cjs')], { flag: 'import', env: agentEnv(receiver, { OTEL_LOG_LEVEL: 'debug' }) });
+    assert.equal(debug.stdout.trim(), 'ran SELECT 1');
+    assert.equal(debug.stderr.split('\n').filter((l) => l.includes('could not hook pg@99.0.0')).length, 1);
   });
 });

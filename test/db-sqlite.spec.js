@@ -18,6 +18,8 @@ describe('better-sqlite3', function () {
     this.timeout(300000); // a first run builds the older major from source
     receiver = await startReceiver();
     older = packageAt('better-sqlite3', '11');
+    // test/run.js prepares the native builds for each Node; a direct `mocha` run on any Node needs the same.
+    require('./support/prepare-native')({ major: process.versions.node.split('.')[0], bin: process.execPath });
   });
   after(async () => receiver && receiver.close());
   beforeEach(() => receiver.reset());

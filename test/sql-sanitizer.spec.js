@@ -25,6 +25,21 @@ const CASES = [
   ['mysql', 'SELECT * FROM t WHERE id IN (?, ?, ?)', 'SELECT * FROM t WHERE id IN (?)'],
   ['sqlite', "INSERT INTO logs (msg, at) VALUES ('boot', 1700000000)", 'INSERT INTO logs (msg, at) VALUES (?, ?)'],
   ['sqlite', 'UPDATE t SET v = :value WHERE k = @key', 'UPDATE t SET v = :value WHERE k = @key'],
+  // PostgreSQL nests block comments: nothing of the outer one is kept
+  ['postgresql', 'SELECT /* a /* nested */ secret */ 1', 'SELECT ?'],
+  ['mysql', 'SELECT /* a /* b */ c FROM t', 'SELECT c FROM t'],
+  // digits grouped with underscores, octal, hex and binary forms are one literal each
+  ['postgresql', 'SELECT * FROM cards WHERE pan = 4111_1111_1111_1111', 'SELECT * FROM cards WHERE pan = ?'],
+  ['postgresql', 'SELECT 0o17, 0x1F_FF, 0b1010_0101', 'SELECT ?, ?, ?'],
+  ['postgresql', "SELECT U&'d\\0061t' FROM t", 'SELECT U&? FROM t'],
+  ['postgresql', "SELECT data->>'ssn' FROM t WHERE data @> '{\"k\":1}' AND x = ANY(ARRAY[1,2])", 'SELECT data->>? FROM t WHERE data @> ? AND x = ANY(ARRAY[?,?])'],
+  ['postgresql', "SELECT * FROM t WHERE d > now() - interval '7 days' LIMIT 10", 'SELECT * FROM t WHERE d > now() - interval ? LIMIT ?'],
+  ['mysql', "SELECT _utf8mb4'secret', N'nat', b'0101', X'4142' FROM t", 'SELECT _utf8mb4?, ?, ?, ? FROM t'],
+  ['mysql', "SELECT * FROM t WHERE a = 'x\\\\' AND b = 'y'", 'SELECT * FROM t WHERE a = ? AND b = ?'],
+  ['mysql', "CALL proc('secret', 42)", 'CALL proc(?, ?)'],
+  // numbered placeholders keep their number; lists of them collapse
+  ['sqlite', 'SELECT * FROM t WHERE a = ?1 AND b = ?2', 'SELECT * FROM t WHERE a = ?1 AND b = ?2'],
+  ['sqlite', 'SELECT * FROM t WHERE id IN (?1, ?2, ?3)', 'SELECT * FROM t WHERE id IN (?)'],
 ];
 
 const SUMMARIES = [
@@ -45,4 +60,53 @@ describe('SQL sanitiser', () => {
   for (const [input, expected] of SUMMARIES) {
     it(`summary of ${JSON.stringify(input)}`, () => assert.deepEqual(summarizeSql(input), expected));
   }
+});
+
+describe('SQL sanitiser: no literal survives, whatever its form and place', () => {
+  const WORD = 'zqxjvsecret';
+  const strings = {
+    postgresql: [`'${WORD}'`, `'it''s ${WORD}'`, `E'\\'${WORD}\\''`, `$$${WORD}$$`, `$q$ ${WORD} $$ $q$`, `U&'${WORD}'`, `/* ${WORD} /* ${WORD} */ ${WORD} */ ?`, `? -- ${WORD}\n`],
+    mysql: [`'${WORD}'`, `"${WORD}"`, `'\\'${WORD}'`, `"\\"${WORD}"`, `_utf8mb4'${WORD}'`, `N'${WORD}'`, `/* ${WORD} */ ?`, `? # ${WORD}\n`, `? -- ${WORD}\n`],
+    sqlite: [`'${WORD}'`, `'it''s ${WORD}'`, `/* ${WORD} */ ?`, `? -- ${WORD}\n`],
+  };
+  const numbers = ['4111111111111111', '-4111111111111111', '4111_1111_1111_1111', '4111111111111111.25', '4111111111111111e3', '0x4111111111111111', "X'4111111111111111'"];
+  const shapes = [
+    (v) => `SELECT a FROM t WHERE x = ${v} AND y = 1`,
+    (v) => `SELECT a FROM t WHERE x IN (${v}, ${v}) ORDER BY a`,
+    (v) => `INSERT INTO t (a, b) VALUES (${v}, ${v}), (${v}, ?)`,
+    (v) => `UPDATE t SET a = ${v} WHERE b = ${v}`,
+    (v) => `SELECT f(${v})::text, ARRAY[${v}] FROM t`,
+  ];
+  for (const dialect of Object.keys(strings)) {
+    it(`${dialect}: strings, comments and numbers`, () => {
+      for (const shape of shapes) {
+        for (const v of [...strings[dialect], ...numbers]) {
+          const input = shape(v);
+          const out = sanitizeSql(input, dialect);
+          assert.ok(!out.includes(WORD) && !/4111/.test(out), `${JSON.stringify(input)} → ${JSON.stringify(out)}`);
+        }
+      }
+    });
+  }
+});
+
+describe('database error text', () => {
+  const { scrubErrorText, dbStatusCode } = require('../dist/hooks/db-errors');
+  const MESSAGES = [
+    ["Duplicate entry 'alice@example.com' for key 'PRIMARY'", 'Duplicate entry ? for key ?'],
+    ['invalid input syntax for type integer: "abc"', 'invalid input syntax for type integer: ?'],
+    ["Incorrect integer value: 'it''s \\' x' for column 'n' at row 1", 'Incorrect integer value: ? for column ? at row 1'],
+    ["unterminated 'secret", 'unterminated ?'],
+    ['ERR value is not an integer or out of range', 'ERR value is not an integer or out of range'],
+  ];
+  for (const [input, expected] of MESSAGES) it(`scrubs ${JSON.stringify(input)}`, () => assert.equal(scrubErrorText(input), expected));
+
+  it('reads each database’s own code, and none for client-side failures', () => {
+    assert.equal(dbStatusCode({ code: 'ER_DUP_ENTRY', errno: 1062, sqlState: '23000' }), '1062');
+    assert.equal(dbStatusCode({ code: '23505', severity: 'ERROR' }), '23505');
+    assert.equal(dbStatusCode(Object.assign(new Error('UNIQUE constraint failed: t.a'), { name: 'SqliteError', code: 'SQLITE_CONSTRAINT_UNIQUE' })), 'SQLITE_CONSTRAINT_UNIQUE');
+    class ReplyError extends Error {}
+    assert.equal(dbStatusCode(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value')), 'WRONGTYPE');
+    assert.equal(dbStatusCode(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', errno: -111 })), undefined);
+  });
 });

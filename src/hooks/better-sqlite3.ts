@@ -74,7 +74,8 @@ function traceIterator(iterator: any, span: ReturnType<typeof startSqlSpan>) {
 }
 
 const statementText = (self: Statement) => (typeof self.source === 'string' ? self.source : undefined);
-let statementsPatched = false;
+// One prototype per copy of the library loaded (an app may hold two majors).
+const patchedStatements = new WeakSet<object>();
 
 export const hook: Hook = {
   patch(exports: any) {
@@ -85,10 +86,10 @@ export const hook: Hook = {
     wrapMethod(Database.prototype, 'prepare', (prepare) =>
       function (this: unknown) {
         const statement = prepare.apply(this, arguments as unknown as unknown[]);
-        if (!statementsPatched && statement) {
-          statementsPatched = true;
+        const proto = statement !== null && typeof statement === 'object' ? Object.getPrototypeOf(statement) : null;
+        if (proto !== null && !patchedStatements.has(proto)) {
+          patchedStatements.add(proto);
           try {
-            const proto = Object.getPrototypeOf(statement);
             for (const method of ['run', 'get', 'all']) wrapMethod(proto, method, (o) => traceSync(o, statementText, false));
             wrapMethod(proto, 'iterate', (o) => traceSync(o, statementText, true));
           } catch (err) {

@@ -4,7 +4,9 @@
 
 import type { Context, Span, Tracer } from '@opentelemetry/api';
 import { runInContext } from '../context';
-import { recordError, SPAN_KIND_CLIENT } from './shared';
+import { agentConfig } from '../provider';
+import { recordDbError } from './db-errors';
+import { SPAN_KIND_CLIENT } from './shared';
 import { sanitizeSql, summarizeSql, type SqlDialect } from './sql';
 
 export interface DbTarget {
@@ -23,7 +25,7 @@ interface Analysed {
 
 // Apps send the same statements over and over: analyse each text once.
 const MAX_CACHED = 2000;
-const MAX_CACHED_LENGTH = 4096;
+const MAX_CACHED_LENGTH = 1024;
 const analysed: Record<SqlDialect, Map<string, Analysed>> = { postgresql: new Map(), mysql: new Map(), sqlite: new Map() };
 
 function analyse(text: string, dialect: SqlDialect): Analysed {
@@ -43,7 +45,11 @@ function analyse(text: string, dialect: SqlDialect): Analysed {
 /** Starts the span for one SQL query; the text is sanitised before it is stored anywhere. */
 export function startSqlSpan(tracer: Tracer, parent: Context, target: DbTarget, text: string, dialect: SqlDialect): Span {
   const { sanitized, operation, collection, summary } = analyse(text, dialect);
-  const attributes: Record<string, string | number> = { 'db.system.name': target.system, 'db.query.text': sanitized };
+  const attributes: Record<string, string | number> = { 'db.system.name': target.system };
+  // TRACING_AGENT_DB_QUERY_TEXT: sanitised by default; the raw text only when the user opts in.
+  const mode = agentConfig()?.dbQueryText ?? 'sanitized';
+  if (mode === 'sanitized') attributes['db.query.text'] = sanitized;
+  else if (mode === 'raw') attributes['db.query.text'] = text;
   if (target.namespace) attributes['db.namespace'] = target.namespace;
   if (operation) attributes['db.operation.name'] = operation;
   if (collection) attributes['db.collection.name'] = collection;
@@ -55,11 +61,7 @@ export function startSqlSpan(tracer: Tracer, parent: Context, target: DbTarget, 
 
 /** Ends a query's span: error.type and ERROR status on failure, the database's own code when it has one. */
 export function endDbSpan(span: Span, err: unknown): void {
-  if (err) {
-    recordError(span, err);
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' || typeof code === 'number') span.setAttribute('db.response.status_code', String(code));
-  }
+  if (err) recordDbError(span, err);
   span.end();
 }
 

@@ -66,7 +66,7 @@ function notify(id: string, exports: unknown, baseDir: string): unknown {
     try {
       result = onLoad(result, info) ?? result;
     } catch (err) {
-      log.once('warn', `hook:${id}`, `could not hook ${id}@${info.version}: ${(err as Error).message}; left untouched`);
+      log.once('debug', `hook:${id}`, `could not hook ${id}@${info.version}: ${(err as Error).message}; left untouched`);
     }
   }
   if (result !== exports && result !== null && typeof result === 'object') seen.add(result as object);

@@ -31,6 +31,23 @@ function skipQuoted(sql: string, i: number, quote: number, backslash: boolean): 
   return j;
 }
 
+/** Index after a PostgreSQL block comment starting at i, nested comments included. */
+function skipNestedComment(sql: string, i: number): number {
+  let depth = 0;
+  let j = i;
+  while (j < sql.length) {
+    const c = sql.charCodeAt(j);
+    if (c === 47 && sql.charCodeAt(j + 1) === 42) {
+      depth++;
+      j += 2;
+    } else if (c === 42 && sql.charCodeAt(j + 1) === 47) {
+      j += 2;
+      if (--depth === 0) return j;
+    } else j++;
+  }
+  return j;
+}
+
 /** Is the `-` ending `out` a sign (`= -5`) rather than a subtraction (`a - 5`)? */
 function isUnaryMinus(out: string): boolean {
   let k = out.length - 2;
@@ -55,10 +72,13 @@ export function sanitizeSql(sql: string, dialect: SqlDialect = 'postgresql'): st
       while (i < n && sql.charCodeAt(i) !== 10) i++;
       continue;
     }
-    // /* comment */
+    // /* comment */ (PostgreSQL nests them: the comment ends at the matching */)
     if (c === 47 && next === 42) {
-      const end = sql.indexOf('*/', i + 2);
-      i = end === -1 ? n : end + 2;
+      if (dialect === 'postgresql') i = skipNestedComment(sql, i);
+      else {
+        const end = sql.indexOf('*/', i + 2);
+        i = end === -1 ? n : end + 2;
+      }
       out += ' ';
       continue;
     }
@@ -98,6 +118,14 @@ export function sanitizeSql(sql: string, dialect: SqlDialect = 'postgresql'): st
         continue;
       }
     }
+    // numbered placeholders ?1 (SQLite) keep their number
+    if (c === 63 && isDigit(next)) {
+      let j = i + 1;
+      while (j < n && isDigit(sql.charCodeAt(j))) j++;
+      out += sql.slice(i, j);
+      i = j;
+      continue;
+    }
     if (c === 36 && isDigit(next)) {
       // placeholder $1
       let j = i + 1;
@@ -108,15 +136,14 @@ export function sanitizeSql(sql: string, dialect: SqlDialect = 'postgresql'): st
     }
     // numbers (not part of an identifier): 42, -1.5e3, .5, 0xFF, 0b101
     if ((isDigit(c) || (c === 46 && isDigit(next))) && !isIdentChar(sql.charCodeAt(i - 1))) {
+      // Digits may be grouped with underscores (PostgreSQL 16: 1_000_000, 0x1F_FF): all of it is the literal.
       let j = i;
-      if (c === 48 && (next === 120 || next === 88)) {
+      if (c === 48 && (next === 120 || next === 88 || next === 111 || next === 79 || next === 98 || next === 66) && isHexDigit(sql.charCodeAt(i + 2))) {
+        // 0x1F, 0o17, 0b101 (letters after 0o/0b are caught too: nothing of the literal is kept)
         j += 2;
-        while (j < n && isHexDigit(sql.charCodeAt(j))) j++;
-      } else if (c === 48 && (next === 98 || next === 66) && (sql.charCodeAt(i + 2) === 48 || sql.charCodeAt(i + 2) === 49)) {
-        j += 2;
-        while (j < n && (sql.charCodeAt(j) === 48 || sql.charCodeAt(j) === 49)) j++;
+        while (j < n && (isHexDigit(sql.charCodeAt(j)) || sql.charCodeAt(j) === 95)) j++;
       } else {
-        while (j < n && (isDigit(sql.charCodeAt(j)) || sql.charCodeAt(j) === 46)) j++;
+        while (j < n && (isDigit(sql.charCodeAt(j)) || sql.charCodeAt(j) === 46 || (sql.charCodeAt(j) === 95 && isDigit(sql.charCodeAt(j + 1))))) j++;
         if (sql.charCodeAt(j) === 101 || sql.charCodeAt(j) === 69) {
           let k = j + 1;
           if (sql.charCodeAt(k) === 43 || sql.charCodeAt(k) === 45) k++;
@@ -148,7 +175,7 @@ export function sanitizeSql(sql: string, dialect: SqlDialect = 'postgresql'): st
 
 /** `IN (?, ?, ?)` → `IN (?)`; also lists of placeholders. */
 function collapseInLists(sql: string): string {
-  return sql.replace(/\bIN\s*\(\s*(?:\?|\$\d+)(?:\s*,\s*(?:\?|\$\d+))*\s*\)/gi, (m) => `${m.slice(0, 2)} (?)`);
+  return sql.replace(/\bIN\s*\(\s*(?:\?\d*|\$\d+)(?:\s*,\s*(?:\?\d*|\$\d+))*\s*\)/gi, (m) => `${m.slice(0, 2)} (?)`);
 }
 
 const OPERATIONS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'UPSERT', 'REPLACE', 'CREATE', 'DROP', 'ALTER', 'TRUNCATE', 'WITH', 'CALL', 'EXEC', 'EXECUTE', 'BEGIN', 'COMMIT', 'ROLLBACK', 'SHOW', 'SET', 'EXPLAIN', 'GRANT', 'REVOKE', 'COPY', 'VACUUM', 'ANALYZE', 'PRAGMA', 'LISTEN', 'NOTIFY', 'DESCRIBE', 'USE', 'START', 'SAVEPOINT', 'RELEASE', 'LOCK']);

@@ -32,7 +32,7 @@ function ensureBuild(pkgDir, { major, bin }) {
   if (fs.existsSync(cached)) {
     if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8') !== String(major)) {
       fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.copyFileSync(cached, target);
+      copyAtomic(cached, target);
       fs.writeFileSync(stamp, String(major));
     }
     return;
@@ -44,11 +44,24 @@ function ensureBuild(pkgDir, { major, bin }) {
     const env = { ...process.env };
     const headers = headersFor(bin);
     if (headers) env.npm_config_nodedir = headers;
-    execFileSync(bin, [nodeGyp(), 'rebuild', '--release'], { cwd: pkgDir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    try {
+      execFileSync(bin, [nodeGyp(), 'rebuild', '--release'], { cwd: pkgDir, env, stdio: 'pipe' });
+    } catch (err) {
+      process.stderr.write(String(err.stderr || err.message).slice(-4000));
+      throw err;
+    }
   }
   fs.mkdirSync(CACHE, { recursive: true });
-  fs.copyFileSync(target, cached);
+  copyAtomic(target, cached);
   fs.writeFileSync(stamp, String(major));
+}
+
+// A new file renamed into place: a process that has the old build loaded keeps
+// its mapping intact (writing over a loaded .node in place can crash it).
+function copyAtomic(from, to) {
+  const tmp = `${to}.${process.pid}.tmp`;
+  fs.copyFileSync(from, tmp);
+  fs.renameSync(tmp, to);
 }
 
 function spawnLoads(bin, pkgDir) {

@@ -1,378 +1,678 @@
-// OTLP ExportTraceServiceRequest in protobuf, written by hand: one pass into a
-// reused buffer, resource and scope messages cached, no per-field objects.
-// Field numbers: opentelemetry/proto/{collector/trace,trace,common,resource}/v1.
+// OTLP ExportTraceServiceRequest in protobuf, written by hand for the hot path.
+//
+// One forward pass into a module-level buffer that is reused between calls:
+// every length-delimited field reserves its length prefix (one byte, two for a
+// span) and fixes it up at the end, moving the content only in the rare case
+// the guess was short. No per-field objects or closures; ids are converted from
+// hex without intermediate strings; the encoded Resource and
+// InstrumentationScope messages are cached per object, since they repeat in
+// every batch.
+//
+// Field numbers: opentelemetry/proto/{collector/trace,trace,common,resource}/v1
+// (test/support/otlp.proto holds the same messages for the tests' decoder).
 
-import type { Attributes, AttributeValue, HrTime, Link } from '@opentelemetry/api';
+import type { Attributes, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import { groupSpans } from './group';
 
-const VARINT = 0;
-const FIXED64 = 1;
-const LEN = 2;
-const FIXED32 = 5;
+type Resource = ReadableSpan['resource'];
+type Scope = ReadableSpan['instrumentationScope'];
 
-class Writer {
-  buf: Buffer;
-  pos = 0;
+// ---------------------------------------------------------------------------
+// Field tags: (field number << 3) | wire type, precomputed. Wire types:
+// 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32.
 
-  constructor(size = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(size);
+// ExportTraceServiceRequest
+const REQUEST_RESOURCE_SPANS = 0x0a; // 1, LEN
+// ResourceSpans
+const RESOURCE_SPANS_RESOURCE = 0x0a; // 1, LEN
+const RESOURCE_SPANS_SCOPE_SPANS = 0x12; // 2, LEN
+const RESOURCE_SPANS_SCHEMA_URL = 0x1a; // 3, LEN
+// Resource
+const RESOURCE_ATTRIBUTES = 0x0a; // 1, LEN
+// ScopeSpans
+const SCOPE_SPANS_SCOPE = 0x0a; // 1, LEN
+const SCOPE_SPANS_SPAN = 0x12; // 2, LEN
+const SCOPE_SPANS_SCHEMA_URL = 0x1a; // 3, LEN
+// InstrumentationScope
+const SCOPE_NAME = 0x0a; // 1, LEN
+const SCOPE_VERSION = 0x12; // 2, LEN
+// Span
+const SPAN_TRACE_ID = 0x0a; // 1, LEN
+const SPAN_SPAN_ID = 0x12; // 2, LEN
+const SPAN_TRACE_STATE = 0x1a; // 3, LEN
+const SPAN_PARENT_SPAN_ID = 0x22; // 4, LEN
+const SPAN_NAME = 0x2a; // 5, LEN
+const SPAN_KIND = 0x30; // 6, VARINT
+const SPAN_START_TIME = 0x39; // 7, FIXED64
+const SPAN_END_TIME = 0x41; // 8, FIXED64
+const SPAN_ATTRIBUTES = 0x4a; // 9, LEN
+const SPAN_DROPPED_ATTRIBUTES = 0x50; // 10, VARINT
+const SPAN_EVENT = 0x5a; // 11, LEN
+const SPAN_DROPPED_EVENTS = 0x60; // 12, VARINT
+const SPAN_LINK = 0x6a; // 13, LEN
+const SPAN_DROPPED_LINKS = 0x70; // 14, VARINT
+const SPAN_STATUS = 0x7a; // 15, LEN
+const SPAN_FLAGS_TAG_0 = 0x85; // 16, FIXED32: the tag needs two varint bytes
+const SPAN_FLAGS_TAG_1 = 0x01;
+// Span.Event
+const EVENT_TIME = 0x09; // 1, FIXED64
+const EVENT_NAME = 0x12; // 2, LEN
+const EVENT_ATTRIBUTES = 0x1a; // 3, LEN
+const EVENT_DROPPED_ATTRIBUTES = 0x20; // 4, VARINT
+// Span.Link
+const LINK_TRACE_ID = 0x0a; // 1, LEN
+const LINK_SPAN_ID = 0x12; // 2, LEN
+const LINK_TRACE_STATE = 0x1a; // 3, LEN
+const LINK_ATTRIBUTES = 0x22; // 4, LEN
+const LINK_DROPPED_ATTRIBUTES = 0x28; // 5, VARINT
+const LINK_FLAGS = 0x35; // 6, FIXED32
+// Status
+const STATUS_MESSAGE = 0x12; // 2, LEN
+const STATUS_CODE = 0x18; // 3, VARINT
+// KeyValue / KeyValueList / ArrayValue
+const KEY_VALUE_KEY = 0x0a; // 1, LEN
+const KEY_VALUE_VALUE = 0x12; // 2, LEN
+const LIST_VALUES = 0x0a; // ArrayValue.values / KeyValueList.values: 1, LEN
+// AnyValue
+const ANY_STRING = 0x0a; // 1, LEN
+const ANY_BOOL = 0x10; // 2, VARINT
+const ANY_INT = 0x18; // 3, VARINT (int64)
+const ANY_DOUBLE = 0x21; // 4, FIXED64
+const ANY_ARRAY = 0x2a; // 5, LEN
+const ANY_KVLIST = 0x32; // 6, LEN
+const ANY_BYTES = 0x3a; // 7, LEN
+
+// Span.flags: W3C trace flags in bits 0-7; bit 8 "is_remote of the parent
+// (or link) context is known", bit 9 "it is remote" (SpanFlags in trace.proto).
+const FLAGS_HAS_IS_REMOTE = 0x100;
+const FLAGS_IS_REMOTE = 0x200;
+
+/** Upper bound of the bytes any run of fixed-size fields writes between two ensure() calls. */
+const FIXED_ROOM = 64;
+
+const TWO_32 = 4294967296;
+const TWO_63 = 9223372036854775808;
+
+// ---------------------------------------------------------------------------
+// The output buffer and its write position, shared by the functions below.
+
+const INITIAL_SIZE = 64 * 1024;
+/** A buffer grown past this by one huge batch is dropped afterwards, so it does not stay resident. */
+const KEEP_AT_MOST = 4 * 1024 * 1024;
+let buf: Buffer = Buffer.allocUnsafe(0);
+/** The same memory, for writing 4 bytes in one store. */
+let view = new DataView(buf.buffer, buf.byteOffset, 0);
+let pos = 0;
+
+function setBuffer(next: Buffer): void {
+  buf = next;
+  view = new DataView(next.buffer, next.byteOffset, next.length);
+}
+
+/** Makes room for `bytes` more bytes at pos. */
+function ensure(bytes: number): void {
+  if (pos + bytes > buf.length) grow(bytes);
+}
+
+function grow(bytes: number): void {
+  let size = Math.max(buf.length * 2, INITIAL_SIZE);
+  while (size < pos + bytes) size *= 2;
+  const next = Buffer.allocUnsafe(size);
+  buf.copy(next, 0, 0, pos);
+  setBuffer(next);
+}
+
+/** Unsigned varint of a value below 2^32 (lengths, counts, enums). Room must be ensured. */
+function writeVarint32(value: number): void {
+  const b = buf;
+  let v = value >>> 0;
+  while (v > 0x7f) {
+    b[pos++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
   }
+  b[pos++] = v;
+}
 
-  reset(): void {
-    this.pos = 0;
+function varint32Size(value: number): number {
+  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
+}
+
+/** int64 varint of an integral number in [-2^63, 2^63): negatives take ten bytes (two's complement). */
+function writeInt64(value: number): void {
+  if (value >= 0 && value < TWO_32) {
+    writeVarint32(value);
+    return;
   }
-
-  ensure(extra: number): void {
-    if (this.pos + extra <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + extra) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
+  // Split into 32-bit halves; % and / by 2^32 are exact on doubles.
+  let low = value % TWO_32;
+  let high = (value - low) / TWO_32;
+  if (low < 0) {
+    low += TWO_32;
+    high -= 1;
   }
+  high >>>= 0; // two's complement of the high half
+  const b = buf;
+  while (high !== 0 || low > 0x7f) {
+    b[pos++] = (low & 0x7f) | 0x80;
+    low = ((low >>> 7) | (high << 25)) >>> 0;
+    high >>>= 7;
+  }
+  b[pos++] = low;
+}
 
-  varint(value: number): void {
-    this.ensure(10);
-    const buf = this.buf;
-    let v = value;
-    while (v > 0x7f) {
-      buf[this.pos++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
+function writeFixed32(value: number): void {
+  view.setUint32(pos, value, true);
+  pos += 4;
+}
+
+/**
+ * HrTime [seconds, nanoseconds] as fixed64 nanoseconds since the epoch, exactly.
+ * seconds·1e9 + nanos exceeds 2^53, so it is built from 32-bit halves:
+ * 1e9 = 1953125·2^9, and seconds·1953125 stays below 2^53 until the year 2116.
+ */
+function writeTime(time: HrTime): void {
+  const seconds = time[0];
+  const nanos = time[1];
+  if (seconds >= 0 && seconds < 4611686018 && seconds % 1 === 0 && nanos >= 0 && nanos < 1e9 && nanos % 1 === 0) {
+    const scaled = seconds * 1953125; // seconds·1e9 / 2^9, exact
+    const scaledLow23 = scaled % 8388608;
+    let low = scaledLow23 * 512 + nanos; // < 2^32 + 1e9
+    let high = (scaled - scaledLow23) / 8388608;
+    if (low >= TWO_32) {
+      low -= TWO_32;
+      high += 1;
     }
-    buf[this.pos++] = v;
+    writeFixed32(low);
+    writeFixed32(high);
+    return;
   }
+  // Unusual input (before 1970, fractional or unnormalised nanoseconds): exact through BigInt.
+  const total = BigInt.asUintN(64, BigInt(Math.trunc(seconds)) * 1000000000n + BigInt(Math.round(nanos)));
+  writeFixed32(Number(total & 0xffffffffn));
+  writeFixed32(Number(total >> 32n));
+}
 
-  tag(field: number, wire: number): void {
-    this.varint((field << 3) | wire);
-  }
-
-  /** int64 as protobuf varint (negative numbers: ten bytes of two's complement). */
-  int64(value: number): void {
-    if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
-      this.varint(value);
-      return;
-    }
-    let v = BigInt.asUintN(64, BigInt(Math.trunc(value)));
-    this.ensure(10);
-    while (v > 0x7fn) {
-      this.buf[this.pos++] = Number(v & 0x7fn) | 0x80;
-      v >>= 7n;
-    }
-    this.buf[this.pos++] = Number(v);
-  }
-
-  fixed32(value: number): void {
-    this.ensure(4);
-    this.buf.writeUInt32LE(value >>> 0, this.pos);
-    this.pos += 4;
-  }
-
-  double(value: number): void {
-    this.ensure(8);
-    this.buf.writeDoubleLE(value, this.pos);
-    this.pos += 8;
-  }
-
-  /** [seconds, nanoseconds] as fixed64 nanoseconds, exactly (no float rounding past 2^53). */
-  hrTime(t: HrTime): void {
-    this.ensure(8);
-    const seconds = t[0];
-    const nanos = t[1];
-    // seconds * 1e9 + nanos, split so every step stays below 2^53.
-    const high16 = Math.floor(seconds / 65536);
-    const low16 = seconds - high16 * 65536;
-    const a = high16 * 1e9; // times 2^16
-    const b = low16 * 1e9 + nanos;
-    const aLow = a % 65536;
-    let lo = aLow * 65536 + (b % 4294967296);
-    let hi = (a - aLow) / 65536 + Math.floor(b / 4294967296);
-    if (lo >= 4294967296) {
-      lo -= 4294967296;
-      hi += 1;
-    }
-    this.buf.writeUInt32LE(lo, this.pos);
-    this.buf.writeUInt32LE(hi >>> 0, this.pos + 4);
-    this.pos += 8;
-  }
-
-  string(field: number, s: string): void {
-    this.tag(field, LEN);
-    const n = s.length;
-    // ASCII fast path: one byte per char, length known up front.
-    if (n < 128) {
-      let ascii = true;
-      for (let i = 0; i < n; i++) {
-        if (s.charCodeAt(i) > 0x7f) {
-          ascii = false;
-          break;
-        }
-      }
-      if (ascii) {
-        this.ensure(n + 1);
-        const buf = this.buf;
-        buf[this.pos++] = n;
-        for (let i = 0; i < n; i++) buf[this.pos++] = s.charCodeAt(i);
+/** A string field: tag, byte length, UTF-8 bytes. */
+function writeStringField(tag: number, s: string): void {
+  const n = s.length;
+  if (n < 0x80) {
+    // ASCII fast path: copy the char codes, bailing out at the first non-ASCII one.
+    ensure(n + 2);
+    const b = buf;
+    const start = pos;
+    let p = start + 2;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        writeUtf8Field(tag, s);
         return;
       }
+      b[p++] = c;
     }
-    const bytes = Buffer.byteLength(s);
-    this.varint(bytes);
-    this.ensure(bytes);
-    this.buf.write(s, this.pos, 'utf8');
-    this.pos += bytes;
+    b[start] = tag;
+    b[start + 1] = n;
+    pos = p;
+    return;
   }
-
-  /** Hex id (trace or span) as raw bytes. */
-  hexBytes(field: number, hex: string): void {
-    const n = hex.length >> 1;
-    this.tag(field, LEN);
-    this.ensure(n + 1);
-    this.buf[this.pos++] = n;
-    for (let i = 0; i < n; i++) {
-      this.buf[this.pos++] = (hexValue(hex.charCodeAt(2 * i)) << 4) | hexValue(hex.charCodeAt(2 * i + 1));
-    }
-  }
-
-  raw(bytes: Buffer): void {
-    const n = bytes.length;
-    this.ensure(n);
-    if (n < 64) {
-      // Short copies are cheaper by hand than through Buffer#copy's native call.
-      const buf = this.buf;
-      for (let i = 0; i < n; i++) buf[this.pos + i] = bytes[i];
-    } else bytes.copy(this.buf, this.pos);
-    this.pos += n;
-  }
-
-  /** Starts a length-delimited field; one byte is reserved for the length. */
-  begin(field: number): number {
-    this.tag(field, LEN);
-    this.ensure(1);
-    this.pos++;
-    return this.pos;
-  }
-
-  /** Ends it: writes the length, moving the content when it needs more than one byte. */
-  end(start: number): void {
-    const length = this.pos - start;
-    if (length < 0x80) {
-      this.buf[start - 1] = length;
-      return;
-    }
-    let extra = 0;
-    for (let v = length >>> 7; v > 0; v >>>= 7) extra++;
-    this.ensure(extra);
-    this.buf.copyWithin(start + extra, start, this.pos);
-    this.pos += extra;
-    let at = start - 1;
-    let v = length;
-    while (v > 0x7f) {
-      this.buf[at++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    this.buf[at] = v;
-  }
+  writeUtf8Field(tag, s);
 }
 
-function hexValue(c: number): number {
-  // '0'-'9' → 0-9, 'a'-'f' / 'A'-'F' → 10-15
-  return c <= 57 ? c - 48 : (c | 0x20) - 87;
+function writeUtf8Field(tag: number, s: string): void {
+  const bytes = Buffer.byteLength(s, 'utf8');
+  ensure(bytes + 6);
+  buf[pos++] = tag;
+  writeVarint32(bytes);
+  pos += buf.write(s, pos, bytes, 'utf8');
 }
 
-function writeAnyValue(w: Writer, field: number, value: AttributeValue): void {
-  const start = w.begin(field);
-  writeAnyValueBody(w, value);
-  w.end(start);
-}
+// Hex digit values by char code ('0'-'9', 'a'-'f', 'A'-'F').
+const HEX_VALUE = new Uint8Array(128);
+for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX_VALUE[97 + i] = HEX_VALUE[65 + i] = 10 + i;
 
-function writeAnyValueBody(w: Writer, value: unknown): void {
-  switch (typeof value) {
-    case 'string':
-      w.string(1, value);
-      break;
-    case 'boolean':
-      w.tag(2, VARINT);
-      w.varint(value ? 1 : 0);
-      break;
-    case 'number':
-      if (Number.isInteger(value)) {
-        w.tag(3, VARINT);
-        w.int64(value);
-      } else {
-        w.tag(4, FIXED64);
-        w.double(value);
-      }
-      break;
-    default:
-      if (Array.isArray(value)) {
-        const array = w.begin(5);
-        for (const item of value) {
-          const v = w.begin(1);
-          if (item != null) writeAnyValueBody(w, item);
-          w.end(v);
-        }
-        w.end(array);
-      }
+/** A bytes field holding a hex id (trace id, span id) as raw bytes. */
+function writeIdField(tag: number, hex: string): void {
+  const n = hex.length >>> 1;
+  ensure(n + 2);
+  const b = buf;
+  let p = pos;
+  b[p++] = tag;
+  b[p++] = n;
+  for (let i = 0; i < 2 * n; i += 2) {
+    b[p++] = (HEX_VALUE[hex.charCodeAt(i) & 0x7f] << 4) | HEX_VALUE[hex.charCodeAt(i + 1) & 0x7f];
   }
+  pos = p;
 }
 
-// Attribute keys repeat in every span: keep each key's encoded field (tag, length, bytes).
-const keyCache = new Map<string, Buffer>();
+function writeBytes(bytes: Uint8Array): void {
+  const n = bytes.length;
+  ensure(n);
+  if (n < 64) {
+    // Short copies are cheaper in a loop than through a native call.
+    const b = buf;
+    for (let i = 0; i < n; i++) b[pos + i] = bytes[i];
+  } else buf.set(bytes, pos);
+  pos += n;
+}
+
+/**
+ * Starts a length-delimited field, reserving `reserve` bytes for its length
+ * (the likely varint size); returns where the content starts.
+ */
+function beginField(tag: number, reserve: number): number {
+  ensure(reserve + 1);
+  buf[pos] = tag;
+  pos += reserve + 1;
+  return pos;
+}
+
+/** Ends a field begun at `start` with `reserve` length bytes. */
+function endField(start: number, reserve: number): void {
+  const length = pos - start;
+  if (reserve === 1 && length < 0x80) {
+    buf[start - 1] = length;
+    return;
+  }
+  if (reserve === 2 && length >= 0x80 && length < 0x4000) {
+    buf[start - 2] = (length & 0x7f) | 0x80;
+    buf[start - 1] = length >>> 7;
+    return;
+  }
+  // The reservation was off: move the content to fit the real length.
+  const shift = varint32Size(length) - reserve;
+  if (shift !== 0) {
+    if (shift > 0) ensure(shift);
+    buf.copyWithin(start + shift, start, pos);
+    pos += shift;
+  }
+  const end = pos;
+  pos = start - reserve;
+  writeVarint32(length);
+  pos = end;
+}
+
+// ---------------------------------------------------------------------------
+// Attributes.
+
+// Attribute keys repeat in every span: keep each key's encoded KeyValue.key
+// field, as 32-bit words plus a tail, copied with a quarter of the stores.
+interface KeyField {
+  words: Int32Array;
+  tail: Uint8Array;
+  size: number;
+}
+const keyFieldCache = new Map<string, KeyField>();
 const MAX_CACHED_KEYS = 4096;
 
-function writeKey(w: Writer, key: string): void {
-  let bytes = keyCache.get(key);
-  if (bytes === undefined) {
-    const k = new Writer(key.length * 3 + 8);
-    k.string(1, key);
-    bytes = Buffer.from(k.buf.subarray(0, k.pos));
-    if (keyCache.size < MAX_CACHED_KEYS) keyCache.set(key, bytes);
+function encodeKeyField(key: string): KeyField {
+  const bytes = Buffer.byteLength(key, 'utf8');
+  const size = 1 + varint32Size(bytes) + bytes;
+  const field = Buffer.alloc(size + 3);
+  field[0] = KEY_VALUE_KEY;
+  let at = 1;
+  for (let v = bytes; ; v >>>= 7) {
+    if (v < 0x80) {
+      field[at++] = v;
+      break;
+    }
+    field[at++] = (v & 0x7f) | 0x80;
   }
-  w.raw(bytes);
+  field.write(key, at, 'utf8');
+  const wordCount = size >>> 2;
+  const words = new Int32Array(wordCount);
+  for (let i = 0; i < wordCount; i++) words[i] = field.readInt32LE(4 * i);
+  return { words, tail: field.subarray(4 * wordCount, size), size };
 }
 
-function writeAttributes(w: Writer, field: number, attributes: Attributes): void {
+function keyField(key: string): KeyField {
+  let field = keyFieldCache.get(key);
+  if (field === undefined) {
+    field = encodeKeyField(key);
+    if (keyFieldCache.size < MAX_CACHED_KEYS) keyFieldCache.set(key, field);
+  }
+  return field;
+}
+
+function writeKeyField(field: KeyField): void {
+  ensure(field.size);
+  const words = field.words;
+  const v = view;
+  let p = pos;
+  for (let i = 0; i < words.length; i++, p += 4) v.setInt32(p, words[i], true);
+  const tail = field.tail;
+  const b = buf;
+  for (let i = 0; i < tail.length; i++) b[p++] = tail[i];
+  pos = p;
+}
+
+// Consecutive spans (one scope's, written together) mostly carry the same keys
+// in the same order: remember the last span's keys, so comparing strings (most
+// often the very same string object) replaces the map lookup.
+const lastSpanKeys: string[] = [];
+const lastSpanKeyFields: KeyField[] = [];
+
+function writeSpanAttributes(attributes: Attributes): void {
+  let index = 0;
   for (const key in attributes) {
     const value = attributes[key];
     if (value === undefined || value === null) continue;
-    const kv = w.begin(field);
-    writeKey(w, key);
-    writeAnyValue(w, 2, value);
-    w.end(kv);
+    let field: KeyField;
+    if (index < lastSpanKeys.length && lastSpanKeys[index] === key) field = lastSpanKeyFields[index];
+    else {
+      field = keyField(key);
+      lastSpanKeys[index] = key;
+      lastSpanKeyFields[index] = field;
+    }
+    index++;
+    const keyValue = beginField(SPAN_ATTRIBUTES, 1);
+    writeKeyField(field);
+    writeAnyValueField(KEY_VALUE_VALUE, value);
+    endField(keyValue, 1);
   }
 }
 
-function writeEvent(w: Writer, event: TimedEvent): void {
-  const start = w.begin(11);
-  w.tag(1, FIXED64);
-  w.hrTime(event.time);
-  w.string(2, event.name);
-  if (event.attributes) writeAttributes(w, 3, event.attributes);
-  if (event.droppedAttributesCount) {
-    w.tag(4, VARINT);
-    w.varint(event.droppedAttributesCount);
+/** Repeated KeyValue field `tag` for every defined attribute. */
+function writeAttributes(tag: number, attributes: Attributes): void {
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value === undefined || value === null) continue;
+    const keyValue = beginField(tag, 1);
+    writeKeyField(keyField(key));
+    writeAnyValueField(KEY_VALUE_VALUE, value);
+    endField(keyValue, 1);
   }
-  w.end(start);
 }
 
-function writeLink(w: Writer, link: Link): void {
-  const start = w.begin(13);
-  w.hexBytes(1, link.context.traceId);
-  w.hexBytes(2, link.context.spanId);
-  const state = link.context.traceState?.serialize();
-  if (state) w.string(3, state);
-  if (link.attributes) writeAttributes(w, 4, link.attributes);
-  if (link.droppedAttributesCount) {
-    w.tag(5, VARINT);
-    w.varint(link.droppedAttributesCount);
+/** An AnyValue message as field `tag` (KeyValue.value, or an array element). */
+function writeAnyValueField(tag: number, value: unknown): void {
+  const start = beginField(tag, 1);
+  switch (typeof value) {
+    case 'string':
+      writeStringField(ANY_STRING, value);
+      break;
+    case 'number':
+      ensure(11);
+      if (Number.isInteger(value) && value >= -TWO_63 && value < TWO_63) {
+        buf[pos++] = ANY_INT;
+        writeInt64(value);
+      } else {
+        // Fractions, NaN, ±Infinity, and integers beyond int64.
+        buf[pos++] = ANY_DOUBLE;
+        pos = buf.writeDoubleLE(value, pos);
+      }
+      break;
+    case 'boolean':
+      ensure(2);
+      buf[pos++] = ANY_BOOL;
+      buf[pos++] = value ? 1 : 0;
+      break;
+    case 'object':
+      if (value !== null) writeCompositeValue(value);
+      break;
+    // Anything else (undefined, bigint, …) stays an empty AnyValue.
   }
-  w.tag(6, FIXED32);
-  w.fixed32(spanFlags(link.context.traceFlags, link.context.isRemote));
-  w.end(start);
+  endField(start, 1);
 }
 
-// Span.flags: W3C trace flags in bits 0-7; bit 8 "parent is-remote known", bit 9 "is remote".
+/** Arrays, bytes, and (beyond the API's types, as other SDKs do) plain objects as kvlists. */
+function writeCompositeValue(value: object): void {
+  if (Array.isArray(value)) {
+    const array = beginField(ANY_ARRAY, 1);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      // null / undefined elements are kept as empty AnyValues, preserving positions.
+      if (item === null || item === undefined) {
+        ensure(2);
+        buf[pos++] = LIST_VALUES;
+        buf[pos++] = 0;
+      } else writeAnyValueField(LIST_VALUES, item);
+    }
+    endField(array, 1);
+  } else if (value instanceof Uint8Array) {
+    ensure(6);
+    buf[pos++] = ANY_BYTES;
+    writeVarint32(value.length);
+    writeBytes(value);
+  } else {
+    const list = beginField(ANY_KVLIST, 1);
+    writeAttributes(LIST_VALUES, value as Attributes);
+    endField(list, 1);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Spans.
+
 function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
-  return (traceFlags & 0xff) | 0x100 | (isRemote ? 0x200 : 0);
+  return (traceFlags & 0xff) | FLAGS_HAS_IS_REMOTE | (isRemote ? FLAGS_IS_REMOTE : 0);
 }
 
-function writeSpan(w: Writer, span: ReadableSpan): void {
-  const sc = span.spanContext();
+function writeTraceState(tag: number, context: SpanContext): void {
+  const traceState = context.traceState;
+  if (traceState === undefined) return;
+  const serialized = traceState.serialize();
+  if (serialized) writeStringField(tag, serialized);
+}
+
+function writeEvent(event: TimedEvent): void {
+  // Events (exceptions with their stack) are often longer than 127 bytes.
+  const start = beginField(SPAN_EVENT, 2);
+  ensure(9);
+  buf[pos++] = EVENT_TIME;
+  writeTime(event.time);
+  writeStringField(EVENT_NAME, event.name);
+  if (event.attributes !== undefined) writeAttributes(EVENT_ATTRIBUTES, event.attributes);
+  const dropped = event.droppedAttributesCount;
+  if (dropped) {
+    ensure(6);
+    buf[pos++] = EVENT_DROPPED_ATTRIBUTES;
+    writeVarint32(dropped);
+  }
+  endField(start, 2);
+}
+
+function writeLink(link: Link): void {
+  const context = link.context;
+  const start = beginField(SPAN_LINK, 1);
+  writeIdField(LINK_TRACE_ID, context.traceId);
+  writeIdField(LINK_SPAN_ID, context.spanId);
+  writeTraceState(LINK_TRACE_STATE, context);
+  if (link.attributes !== undefined) writeAttributes(LINK_ATTRIBUTES, link.attributes);
+  ensure(FIXED_ROOM);
+  const dropped = link.droppedAttributesCount;
+  if (dropped) {
+    buf[pos++] = LINK_DROPPED_ATTRIBUTES;
+    writeVarint32(dropped);
+  }
+  buf[pos++] = LINK_FLAGS;
+  writeFixed32(spanFlags(context.traceFlags, context.isRemote));
+  endField(start, 1);
+}
+
+function writeSpan(span: ReadableSpan): void {
+  const context = span.spanContext();
   const parent = span.parentSpanContext;
-  const start = w.begin(2);
-  w.hexBytes(1, sc.traceId);
-  w.hexBytes(2, sc.spanId);
-  const state = sc.traceState?.serialize();
-  if (state) w.string(3, state);
-  if (parent !== undefined) w.hexBytes(4, parent.spanId);
-  w.string(5, span.name);
-  w.tag(6, VARINT);
-  w.varint(span.kind + 1);
-  w.tag(7, FIXED64);
-  w.hrTime(span.startTime);
-  w.tag(8, FIXED64);
-  w.hrTime(span.endTime);
-  writeAttributes(w, 9, span.attributes);
-  if (span.droppedAttributesCount) {
-    w.tag(10, VARINT);
-    w.varint(span.droppedAttributesCount);
+  // A span with a few attributes takes 128..16383 bytes: two length bytes.
+  const start = beginField(SCOPE_SPANS_SPAN, 2);
+  writeIdField(SPAN_TRACE_ID, context.traceId);
+  writeIdField(SPAN_SPAN_ID, context.spanId);
+  writeTraceState(SPAN_TRACE_STATE, context);
+  if (parent !== undefined) writeIdField(SPAN_PARENT_SPAN_ID, parent.spanId);
+  writeStringField(SPAN_NAME, span.name);
+  ensure(FIXED_ROOM);
+  const b = buf;
+  b[pos++] = SPAN_KIND;
+  b[pos++] = span.kind + 1; // API SpanKind 0..4 → OTLP 1..5
+  b[pos++] = SPAN_START_TIME;
+  writeTime(span.startTime);
+  b[pos++] = SPAN_END_TIME;
+  writeTime(span.endTime);
+
+  writeSpanAttributes(span.attributes);
+  const droppedAttributes = span.droppedAttributesCount;
+  if (droppedAttributes) {
+    ensure(6);
+    buf[pos++] = SPAN_DROPPED_ATTRIBUTES;
+    writeVarint32(droppedAttributes);
   }
-  for (const event of span.events) writeEvent(w, event);
-  if (span.droppedEventsCount) {
-    w.tag(12, VARINT);
-    w.varint(span.droppedEventsCount);
+
+  const events = span.events;
+  for (let i = 0; i < events.length; i++) writeEvent(events[i]);
+  const droppedEvents = span.droppedEventsCount;
+  if (droppedEvents) {
+    ensure(6);
+    buf[pos++] = SPAN_DROPPED_EVENTS;
+    writeVarint32(droppedEvents);
   }
-  for (const link of span.links) writeLink(w, link);
-  if (span.droppedLinksCount) {
-    w.tag(14, VARINT);
-    w.varint(span.droppedLinksCount);
+
+  const links = span.links;
+  for (let i = 0; i < links.length; i++) writeLink(links[i]);
+  const droppedLinks = span.droppedLinksCount;
+  if (droppedLinks) {
+    ensure(6);
+    buf[pos++] = SPAN_DROPPED_LINKS;
+    writeVarint32(droppedLinks);
   }
-  if (span.status.code !== 0 || span.status.message) {
-    const status = w.begin(15);
-    if (span.status.message) w.string(2, span.status.message);
-    if (span.status.code !== 0) {
-      w.tag(3, VARINT);
-      w.varint(span.status.code);
+
+  const status = span.status;
+  if (status.code !== 0 || status.message) {
+    const statusStart = beginField(SPAN_STATUS, 1);
+    if (status.message) writeStringField(STATUS_MESSAGE, status.message);
+    if (status.code !== 0) {
+      ensure(6);
+      buf[pos++] = STATUS_CODE;
+      writeVarint32(status.code);
     }
-    w.end(status);
+    endField(statusStart, 1);
   }
-  w.tag(16, FIXED32);
-  w.fixed32(spanFlags(sc.traceFlags, parent?.isRemote));
-  w.end(start);
+
+  ensure(6);
+  buf[pos++] = SPAN_FLAGS_TAG_0;
+  buf[pos++] = SPAN_FLAGS_TAG_1;
+  writeFixed32(spanFlags(context.traceFlags, parent?.isRemote));
+  endField(start, 2);
 }
 
-// Resource and scope messages repeat in every batch: encode each once.
-const resourceCache = new WeakMap<object, Buffer>();
-const scopeCache = new WeakMap<object, Buffer>();
-const scratch = new Writer();
+// ---------------------------------------------------------------------------
+// Resources and scopes: encoded once per object.
 
-function encodedResource(resource: ReadableSpan['resource']): Buffer {
-  let bytes = resourceCache.get(resource);
-  if (bytes === undefined) {
-    scratch.reset();
-    const start = scratch.begin(1);
-    writeAttributes(scratch, 1, resource.attributes as Attributes);
-    scratch.end(start);
-    bytes = Buffer.from(scratch.buf.subarray(0, scratch.pos));
-    // Resources with pending async attributes may still change: do not cache those.
-    if (!(resource as { asyncAttributesPending?: boolean }).asyncAttributesPending) resourceCache.set(resource, bytes);
+/** The resource's settled attributes; with async detectors still pending, the ones known so far. */
+function resourceAttributes(resource: Resource): Attributes {
+  if (!resource.asyncAttributesPending || typeof resource.getRawAttributes !== 'function') return resource.attributes;
+  // Reading `attributes` now would log an error: take the settled raw ones (first value of a key wins, as there).
+  const settled: Attributes = {};
+  for (const [key, value] of resource.getRawAttributes()) {
+    if (value == null || typeof (value as PromiseLike<unknown>).then === 'function' || key in settled) continue;
+    settled[key] = value as Attributes[string];
   }
-  return bytes;
+  return settled;
 }
 
-function encodedScope(scope: ReadableSpan['instrumentationScope']): Buffer {
-  let bytes = scopeCache.get(scope);
-  if (bytes === undefined) {
-    scratch.reset();
-    const start = scratch.begin(1);
-    scratch.string(1, scope.name);
-    if (scope.version) scratch.string(2, scope.version);
-    scratch.end(start);
-    bytes = Buffer.from(scratch.buf.subarray(0, scratch.pos));
-    scopeCache.set(scope, bytes);
+/** ResourceSpans.resource field, as bytes. */
+const resourceFieldCache = new WeakMap<object, Buffer>();
+
+function writeResourceField(resource: Resource): void {
+  const cached = resourceFieldCache.get(resource);
+  if (cached !== undefined) {
+    writeBytes(cached);
+    return;
   }
-  return bytes;
+  const at = pos;
+  const start = beginField(RESOURCE_SPANS_RESOURCE, 2);
+  writeAttributes(RESOURCE_ATTRIBUTES, resourceAttributes(resource));
+  endField(start, 2);
+  // A resource still waiting for async attributes will change: cache it once settled.
+  if (!resource.asyncAttributesPending) resourceFieldCache.set(resource, Buffer.from(buf.subarray(at, pos)));
 }
 
-const writer = new Writer();
+interface ScopeEntry {
+  /** name, version and schema URL: scopes equal in these share one ScopeSpans. */
+  key: string;
+  /** ScopeSpans.scope field, as bytes. */
+  field: Buffer;
+  schemaUrl: string | undefined;
+}
 
+const scopeCache = new WeakMap<object, ScopeEntry>();
+
+function scopeEntry(scope: Scope): ScopeEntry {
+  let entry = scopeCache.get(scope);
+  if (entry === undefined) {
+    const saved = pos;
+    const start = beginField(SCOPE_SPANS_SCOPE, 1);
+    writeStringField(SCOPE_NAME, scope.name);
+    if (scope.version) writeStringField(SCOPE_VERSION, scope.version);
+    endField(start, 1);
+    const field = Buffer.from(buf.subarray(saved, pos));
+    pos = saved;
+    entry = { key: `${scope.name}\n${scope.version ?? ''}\n${scope.schemaUrl ?? ''}`, field, schemaUrl: scope.schemaUrl || undefined };
+    scopeCache.set(scope, entry);
+  }
+  return entry;
+}
+
+// ---------------------------------------------------------------------------
+// Grouping: ResourceSpans per resource (object identity), ScopeSpans per scope
+// (name + version + schema URL), each in first-seen order.
+
+interface ScopeGroup {
+  scope: ScopeEntry;
+  spans: ReadableSpan[];
+}
+
+function groupSpans(spans: ReadableSpan[]): Map<Resource, Map<string, ScopeGroup>> {
+  const byResource = new Map<Resource, Map<string, ScopeGroup>>();
+  // Consecutive spans usually share resource and scope objects: skip the lookups then.
+  let lastResource: Resource | undefined;
+  let lastScope: Scope | undefined;
+  let lastGroup: ScopeGroup | undefined;
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i];
+    const resource = span.resource;
+    const scope = span.instrumentationScope;
+    if (resource === lastResource && scope === lastScope && lastGroup !== undefined) {
+      lastGroup.spans.push(span);
+      continue;
+    }
+    let byScope = byResource.get(resource);
+    if (byScope === undefined) byResource.set(resource, (byScope = new Map()));
+    const entry = scopeEntry(scope);
+    let group = byScope.get(entry.key);
+    if (group === undefined) byScope.set(entry.key, (group = { scope: entry, spans: [] }));
+    group.spans.push(span);
+    lastResource = resource;
+    lastScope = scope;
+    lastGroup = group;
+  }
+  return byResource;
+}
+
+// ---------------------------------------------------------------------------
+
+/** Encodes spans as an OTLP ExportTraceServiceRequest (protobuf). The result is the caller's to keep. */
 export function encodeTraceRequest(spans: ReadableSpan[]): Uint8Array {
-  const w = writer;
-  w.reset();
-  for (const [resource, byScope] of groupSpans(spans)) {
-    const rs = w.begin(1);
-    w.raw(encodedResource(resource));
-    for (const [scope, list] of byScope) {
-      const ss = w.begin(2);
-      w.raw(encodedScope(scope));
-      for (const span of list) writeSpan(w, span);
-      const schemaUrl = scope.schemaUrl;
-      if (schemaUrl) w.string(3, schemaUrl);
-      w.end(ss);
+  pos = 0;
+  if (buf.length === 0) setBuffer(Buffer.allocUnsafe(INITIAL_SIZE));
+  const groups = groupSpans(spans);
+  for (const [resource, byScope] of groups) {
+    // Both outer lengths exceed 127 bytes for all but tiny batches.
+    const resourceSpans = beginField(REQUEST_RESOURCE_SPANS, 3);
+    writeResourceField(resource);
+    for (const group of byScope.values()) {
+      const scopeSpans = beginField(RESOURCE_SPANS_SCOPE_SPANS, 3);
+      writeBytes(group.scope.field);
+      const list = group.spans;
+      for (let i = 0; i < list.length; i++) writeSpan(list[i]);
+      if (group.scope.schemaUrl) writeStringField(SCOPE_SPANS_SCHEMA_URL, group.scope.schemaUrl);
+      endField(scopeSpans, 3);
     }
-    w.end(rs);
+    const schemaUrl = resource.schemaUrl;
+    if (schemaUrl) writeStringField(RESOURCE_SPANS_SCHEMA_URL, schemaUrl);
+    endField(resourceSpans, 3);
   }
-  // The writer's buffer is reused by the next call: hand out a copy.
-  return Buffer.from(w.buf.subarray(0, w.pos));
+  // The buffer is reused by the next call: hand out a copy.
+  const out = Buffer.allocUnsafe(pos);
+  buf.copy(out, 0, 0, pos);
+  if (buf.length > KEEP_AT_MOST) setBuffer(Buffer.allocUnsafe(INITIAL_SIZE));
+  return out;
 }

@@ -2,7 +2,7 @@
 // hooks -> lifecycle. Starting twice (two preload flags, a preload plus a
 // programmatic start) does nothing the second time.
 
-import { readConfig, type Config } from './config';
+import { describeExporter, describeSampler, readConfig, type Config } from './config';
 import { installHooks } from './hooks';
 import { installLifecycle } from './lifecycle';
 import { log, setLogLevel } from './log';
@@ -40,20 +40,37 @@ export function start(env: NodeJS.ProcessEnv = process.env): StartResult | undef
   setTimeout(getTracing, PRELOAD_DELAY_MS).unref();
 
   log.info(
-    `tracing ${config.serviceName}: exporters ${config.exporters.join(',') || 'none'}` +
-      (config.exporters.includes('otlp') ? ` (${config.otlp.protocol} ${config.otlp.endpoint})` : '') +
-      `, sampler ${config.sampler.name}${config.sampler.name.includes('ratio') ? `(${config.sampler.ratio})` : ''}` +
-      `, hooks ${hooks.join(',') || 'none'}`,
+    `tracing ${config.serviceName}: export ${config.exporters.map((name) => describeExporter(config, name)).join(' + ') || 'none'}` +
+      `, sampler ${describeSampler(config)}, propagators ${config.propagators.join(',') || 'none'}, hooks ${hooks.join(',') || 'none'}`,
   );
   return { started: true, config, hooks };
 }
 
-/** Exports every span ended so far and waits for delivery. Safe to call any time, any number of times. */
+/**
+ * Exports every span ended so far and waits until the collector has them (or
+ * the export failed; failures are logged, never thrown). Safe to call any
+ * time, any number of times, also concurrently: each call waits for
+ * everything ended before it.
+ */
 export async function flush(): Promise<void> {
-  await loadedTracing()?.processor.forceFlush();
+  try {
+    await loadedTracing()?.processor.forceFlush();
+  } catch {
+    // flush() never rejects
+  }
 }
 
-/** Flushes and stops exporting; spans ended afterwards are dropped. */
+/**
+ * Flushes, then stops exporting: spans ended afterwards are dropped, and the
+ * process ends with nothing left for the exit path to do. Every call returns
+ * the same outcome; calling it again, or concurrently, does no more work.
+ */
 export async function shutdown(): Promise<void> {
-  await loadedTracing()?.processor.shutdown();
+  try {
+    await loadedTracing()?.processor.shutdown();
+    // A sender thread warmed for an exit is not needed any more.
+    (require('./exporters/post') as typeof import('./exporters/post')).closeSender();
+  } catch {
+    // shutdown() never rejects
+  }
 }

@@ -5,6 +5,9 @@
 import type { LogLevel } from './log';
 import { HOOK_NAMES } from './hooks/names';
 
+/** Names the OpenTelemetry Node agent uses for what a tracing-agent hook covers. */
+const HOOK_ALIASES: Readonly<Record<string, string>> = { undici: 'fetch', https: 'http', 'redis-4': 'redis' };
+
 export type ExporterName = 'otlp' | 'jaeger' | 'console';
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 export type SamplerName =
@@ -15,6 +18,7 @@ export type SamplerName =
   | 'parentbased_always_off'
   | 'parentbased_traceidratio';
 export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'jaeger';
+export type JaegerProtocol = 'udp/thrift.binary' | 'http/thrift.binary';
 
 export interface SpanLimitsConfig {
   attributeValueLengthLimit: number; // Infinity = no limit
@@ -39,9 +43,12 @@ export interface Config {
     compression: 'gzip' | 'none';
   };
   jaeger: {
+    /** UDP to an agent, or HTTP to a collector (when an endpoint is set or the protocol says so). */
+    protocol: JaegerProtocol;
     agentHost: string;
     agentPort: number;
-    endpoint: string | undefined;
+    /** The collector URL in effect for http/thrift.binary. */
+    endpoint: string;
     user: string | undefined;
     password: string | undefined;
     timeoutMs: number;
@@ -74,6 +81,22 @@ export interface ConfigEntry {
 
 export const DEFAULT_OTLP_BASE = 'http://localhost:4318';
 export const DEFAULT_JAEGER_ENDPOINT_PATH = '/api/traces';
+export const DEFAULT_JAEGER_ENDPOINT = 'http://localhost:14268/api/traces';
+
+/** The URL with any password in it replaced by ***, for logs and `tracing-agent config`. */
+export function maskUrl(url: string): string {
+  if (!url.includes('@')) return url;
+  try {
+    const u = new URL(url);
+    if (u.password === '' && u.username === '') return url;
+    // A password, or a lone user name (often a token), is the secret.
+    if (u.password !== '') u.password = '***';
+    else u.username = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
 
 const SAMPLERS: readonly SamplerName[] = [
   'always_on',
@@ -105,19 +128,20 @@ class EnvReader {
     this.warnings.push(`${name}=${JSON.stringify(value)} ${why}; using ${fallback}`);
   }
 
+  /** Secrets are masked here, so nothing that reads the entries can show them. */
   record(name: string, raw: string | undefined, effective: string, isDefault: boolean, secret = false): void {
-    this.entries.push({ name, raw, effective, isDefault, secret });
+    this.entries.push({ name, raw: secret && raw !== undefined ? '***' : raw, effective, isDefault, secret });
   }
 
   string(name: string, fallback: string, secret = false): string {
     const raw = this.raw(name);
-    this.record(name, raw, raw ?? fallback, raw === undefined, secret);
+    this.record(name, raw, raw === undefined ? fallback : secret ? '***' : raw, raw === undefined, secret);
     return raw ?? fallback;
   }
 
   optionalString(name: string, secret = false): string | undefined {
     const raw = this.raw(name);
-    this.record(name, raw, raw ?? '(unset)', raw === undefined, secret);
+    this.record(name, raw, raw === undefined ? '(unset)' : secret ? '***' : raw, raw === undefined, secret);
     return raw;
   }
 
@@ -140,25 +164,26 @@ class EnvReader {
     let value = fallback;
     if (raw !== undefined) {
       const n = /^[+-]?\d+$/.test(raw) ? Number(raw) : NaN;
-      if (!Number.isSafeInteger(n)) this.warn(name, raw, 'is not a whole number', String(fallback));
+      if (!Number.isSafeInteger(n)) this.warn(name, raw, 'is not a whole number', fallback === Infinity ? 'no limit' : String(fallback));
       else if (n < min || n > max)
-        this.warn(name, raw, `is out of range ${min}..${max === Number.MAX_SAFE_INTEGER ? '' : max}`, String(fallback));
+        this.warn(name, raw, max === Number.MAX_SAFE_INTEGER ? `is below ${min}` : `is out of range ${min}..${max}`, fallback === Infinity ? 'no limit' : String(fallback));
       else value = n;
     }
     this.record(name, raw, value === Infinity ? 'no limit' : String(value), raw === undefined || value === fallback);
     return value;
   }
 
-  choice<T extends string>(name: string, allowed: readonly T[], fallback: T, aliases: Record<string, T> = {}): T {
+  choice<T extends string>(name: string, allowed: readonly T[], fallback: T, aliases: Record<string, T> = {}, unsupported: readonly string[] = []): T {
     const raw = this.raw(name);
     let value = fallback;
     if (raw !== undefined) {
       const lower = raw.toLowerCase();
-      const found = (allowed as readonly string[]).includes(lower) ? (lower as T) : aliases[lower];
+      const found = (allowed as readonly string[]).includes(lower) ? (lower as T) : Object.hasOwn(aliases, lower) ? aliases[lower] : undefined;
       if (found !== undefined) value = found;
+      else if (unsupported.includes(lower)) this.warn(name, raw, 'is not supported by tracing-agent', fallback);
       else this.warn(name, raw, `is not one of ${allowed.join(', ')}`, fallback);
     }
-    this.record(name, raw, value, raw === undefined);
+    this.record(name, raw, value, value === fallback);
     return value;
   }
 
@@ -166,7 +191,12 @@ class EnvReader {
    * A comma-separated list of known names. Unknown names are warned about and
    * skipped; `none` alone means an empty list.
    */
-  list<T extends string>(name: string, allowed: readonly T[], fallback: T[], opts: { none?: boolean; unsupported?: Record<string, string> } = {}): T[] {
+  list<T extends string>(
+    name: string,
+    allowed: readonly T[],
+    fallback: T[],
+    opts: { none?: boolean; unsupported?: Record<string, string>; aliases?: Record<string, T> } = {},
+  ): T[] {
     const raw = this.raw(name);
     let value = fallback;
     if (raw !== undefined) {
@@ -174,10 +204,15 @@ class EnvReader {
       const picked: T[] = [];
       let sawNone = false;
       for (const item of items) {
+        const known = (allowed as readonly string[]).includes(item)
+          ? (item as T)
+          : opts.aliases && Object.hasOwn(opts.aliases, item)
+            ? opts.aliases[item]
+            : undefined;
         if (item === 'none' && opts.none) sawNone = true;
-        else if ((allowed as readonly string[]).includes(item)) {
-          if (!picked.includes(item as T)) picked.push(item as T);
-        } else if (opts.unsupported?.[item]) this.warnings.push(`${name}: ${item} ${opts.unsupported[item]}; ignored`);
+        else if (known !== undefined) {
+          if (!picked.includes(known)) picked.push(known);
+        } else if (opts.unsupported && Object.hasOwn(opts.unsupported, item)) this.warnings.push(`${name}: ${item} ${opts.unsupported[item]}; ignored`);
         else this.warnings.push(`${name}: unknown name ${JSON.stringify(item)} ignored (known: ${allowed.join(', ')})`);
       }
       if (sawNone && picked.length > 0) this.warnings.push(`${name}: "none" given with other names; using none`);
@@ -185,36 +220,50 @@ class EnvReader {
       else if (picked.length > 0) value = picked;
       else this.warn(name, raw, 'names nothing known', fallback.join(',') || 'none');
     }
-    this.record(name, raw, value.length ? value.join(',') : 'none', raw === undefined);
+    this.record(name, raw, value.length ? value.join(',') : 'none', value === fallback);
     return value;
   }
 
-  /** `key=value,key2=value2` with percent-encoded values (W3C baggage style, as the spec asks). */
-  keyValues(name: string, secret = false): Record<string, string> {
+  /**
+   * `key=value,key2=value2` with percent-encoded values (W3C baggage style, as
+   * the spec asks). A malformed entry is skipped; with `wholeOnError` (the
+   * spec's rule for OTEL_RESOURCE_ATTRIBUTES) the whole value is discarded.
+   */
+  keyValues(name: string, secret = false, wholeOnError = false): Record<string, string> {
     const raw = this.raw(name);
-    const out: Record<string, string> = {};
+    let out: Record<string, string> = {};
     if (raw !== undefined) {
-      for (const part of raw.split(',')) {
+      const problems: string[] = [];
+      const parts = raw.split(',');
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i];
         if (part.trim() === '') continue;
         const eq = part.indexOf('=');
         const key = eq > 0 ? part.slice(0, eq).trim() : '';
         if (key === '') {
-          this.warnings.push(`${name}: entry ${JSON.stringify(secret ? part.split('=')[0] : part.trim())} is not key=value; skipped`);
+          // A secret's malformed entry may be the secret itself: name it by position only.
+          problems.push(`entry ${secret ? `#${i + 1}` : JSON.stringify(part.trim())} is not key=value`);
           continue;
         }
         const rawValue = part.slice(eq + 1).trim();
         try {
           out[key] = decodeURIComponent(rawValue);
         } catch {
-          this.warnings.push(`${name}: value of ${key} is not valid percent-encoding; used as written`);
-          out[key] = rawValue;
+          problems.push(`the value of ${key} is not valid percent-encoding`);
+          if (!wholeOnError) out[key] = rawValue;
         }
+      }
+      if (problems.length > 0 && wholeOnError) {
+        this.warnings.push(`${name}: ${problems.join(', ')}; the whole value is ignored`);
+        out = {};
+      } else {
+        for (const problem of problems) this.warnings.push(`${name}: ${problem}; ${problem.startsWith('entry') ? 'skipped' : 'used as written'}`);
       }
     }
     const shown = Object.keys(out)
       .map((k) => `${k}=${secret ? '***' : out[k]}`)
       .join(',');
-    this.record(name, raw, shown || '(none)', raw === undefined, secret);
+    this.record(name, raw, shown || '(none)', shown === '', secret);
     return out;
   }
 
@@ -233,9 +282,25 @@ class EnvReader {
         this.warn(name, raw, 'is not an http(s) URL', fallback ?? 'the default');
       else value = raw;
     }
-    this.record(name, raw, value ?? '(unset)', raw === undefined || value === fallback);
+    this.record(name, raw === undefined ? undefined : maskUrl(raw), value === undefined ? '(unset)' : maskUrl(value), raw === undefined || value === fallback);
     return value;
   }
+}
+
+/** One exporter as the startup line and `tracing-agent config` name it (secrets masked). */
+export function describeExporter(config: Config, name: ExporterName): string {
+  if (name === 'otlp') return `otlp ${config.otlp.protocol} ${maskUrl(config.otlp.endpoint)}`;
+  if (name === 'jaeger')
+    return config.jaeger.protocol === 'udp/thrift.binary'
+      ? `jaeger udp/thrift.binary ${config.jaeger.agentHost}:${config.jaeger.agentPort}`
+      : `jaeger http/thrift.binary ${maskUrl(config.jaeger.endpoint)}`;
+  return 'console (stdout)';
+}
+
+/** The sampler with its ratio, when it has one. */
+export function describeSampler(config: Config): string {
+  const { name, ratio } = config.sampler;
+  return name.endsWith('traceidratio') ? `${name}(${ratio})` : name;
 }
 
 function joinPath(base: string, path: string): string {
@@ -248,7 +313,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const disabled = r.bool('OTEL_SDK_DISABLED', false);
   const logLevel = r.choice<LogLevel>('OTEL_LOG_LEVEL', LOG_LEVELS, 'warn', { warning: 'warn' });
 
-  const resourceAttributes = r.keyValues('OTEL_RESOURCE_ATTRIBUTES');
+  const resourceAttributes = r.keyValues('OTEL_RESOURCE_ATTRIBUTES', false, true);
   const serviceName = r.string('OTEL_SERVICE_NAME', resourceAttributes['service.name'] ?? 'unknown_service:node');
 
   const exporters = r.list<ExporterName>('OTEL_TRACES_EXPORTER', ['otlp', 'jaeger', 'console'], ['otlp'], {
@@ -258,29 +323,49 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   // OTLP: the signal-specific variable wins over the generic one (spec rule).
   const genericEndpoint = r.url('OTEL_EXPORTER_OTLP_ENDPOINT', DEFAULT_OTLP_BASE)!;
-  const tracesEndpoint = r.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', undefined);
-  const genericProtocol = r.choice<OtlpProtocol | 'grpc'>('OTEL_EXPORTER_OTLP_PROTOCOL', ['http/protobuf', 'http/json', 'grpc'], 'http/protobuf');
-  const tracesProtocol = r.choice<OtlpProtocol | 'grpc'>('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', ['http/protobuf', 'http/json', 'grpc'], genericProtocol);
-  let protocol: OtlpProtocol = 'http/protobuf';
-  if (tracesProtocol === 'grpc') r.warnings.push('OTLP protocol grpc is not supported; using http/protobuf');
-  else protocol = tracesProtocol;
+  if (/\/v1\/traces\/?$/.test(genericEndpoint))
+    r.warnings.push(
+      `OTEL_EXPORTER_OTLP_ENDPOINT already ends in /v1/traces, and /v1/traces is appended to it (spec rule); set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT for a full URL`,
+    );
+  const tracesEndpoint = r.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', joinPath(genericEndpoint, '/v1/traces'))!;
+  const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json'];
+  const genericProtocol = r.choice<OtlpProtocol>('OTEL_EXPORTER_OTLP_PROTOCOL', OTLP_PROTOCOLS, 'http/protobuf', {}, ['grpc']);
+  const protocol = r.choice<OtlpProtocol>('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', OTLP_PROTOCOLS, genericProtocol, {}, ['grpc']);
   const headers = { ...r.keyValues('OTEL_EXPORTER_OTLP_HEADERS', true), ...r.keyValues('OTEL_EXPORTER_OTLP_TRACES_HEADERS', true) };
   const genericTimeout = r.int('OTEL_EXPORTER_OTLP_TIMEOUT', 10000, 1);
   const timeoutMs = r.int('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', genericTimeout, 1);
   const genericCompression = r.choice<'gzip' | 'none'>('OTEL_EXPORTER_OTLP_COMPRESSION', ['gzip', 'none'], 'none');
   const compression = r.choice<'gzip' | 'none'>('OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', ['gzip', 'none'], genericCompression);
 
+  // Jaeger: an endpoint means the collector over HTTP, unless the protocol says otherwise.
   const jaegerEndpoint = r.url('OTEL_EXPORTER_JAEGER_ENDPOINT', undefined);
+  const jaegerProtocol = r.choice<JaegerProtocol>(
+    'OTEL_EXPORTER_JAEGER_PROTOCOL',
+    ['udp/thrift.binary', 'http/thrift.binary'],
+    jaegerEndpoint === undefined ? 'udp/thrift.binary' : 'http/thrift.binary',
+    {},
+    ['udp/thrift.compact', 'grpc'],
+  );
   const jaeger = {
+    protocol: jaegerProtocol,
     agentHost: r.string('OTEL_EXPORTER_JAEGER_AGENT_HOST', 'localhost'),
     agentPort: r.int('OTEL_EXPORTER_JAEGER_AGENT_PORT', 6832, 1, 65535),
-    endpoint: jaegerEndpoint,
+    // A bare collector address (no path) gets Jaeger's /api/traces.
+    endpoint: jaegerEndpoint === undefined ? DEFAULT_JAEGER_ENDPOINT : new URL(jaegerEndpoint).pathname === '/' ? joinPath(jaegerEndpoint, DEFAULT_JAEGER_ENDPOINT_PATH) : jaegerEndpoint,
     user: r.optionalString('OTEL_EXPORTER_JAEGER_USER'),
     password: r.optionalString('OTEL_EXPORTER_JAEGER_PASSWORD', true),
     timeoutMs: r.int('OTEL_EXPORTER_JAEGER_TIMEOUT', 10000, 1),
   };
+  if (jaeger.password !== undefined && jaeger.user === undefined)
+    r.warnings.push('OTEL_EXPORTER_JAEGER_PASSWORD is set without OTEL_EXPORTER_JAEGER_USER; no authentication is sent');
+  if (jaegerEndpoint !== undefined && jaeger.protocol === 'udp/thrift.binary')
+    r.warnings.push('OTEL_EXPORTER_JAEGER_ENDPOINT is ignored with OTEL_EXPORTER_JAEGER_PROTOCOL=udp/thrift.binary');
 
-  const samplerName = r.choice<SamplerName>('OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on');
+  const samplerName = r.choice<SamplerName>('OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on', {}, [
+    'jaeger_remote',
+    'parentbased_jaeger_remote',
+    'xray',
+  ]);
   let ratio = 1;
   {
     const raw = r.raw('OTEL_TRACES_SAMPLER_ARG');
@@ -290,7 +375,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (Number.isFinite(n) && n >= 0 && n <= 1) ratio = n;
       else r.warn('OTEL_TRACES_SAMPLER_ARG', raw, 'is not a ratio between 0 and 1', '1');
     }
-    r.record('OTEL_TRACES_SAMPLER_ARG', raw, usesRatio ? String(ratio) : '(not used by this sampler)', raw === undefined || !usesRatio);
+    r.record('OTEL_TRACES_SAMPLER_ARG', raw, usesRatio ? String(ratio) : '(not used by this sampler)', !usesRatio || ratio === 1);
   }
 
   const propagators = r.list<PropagatorName>('OTEL_PROPAGATORS', PROPAGATORS, ['tracecontext', 'baggage'], {
@@ -307,7 +392,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const exportTimeoutMs = r.int('OTEL_BSP_EXPORT_TIMEOUT', 30000, 1);
 
-  // Span limits: the span-specific variable wins over the generic attribute one.
+  // Limits: the specific variable wins over the generic attribute one, which
+  // applies to span, event and link attributes alike (spec rule).
   const genericLength = r.int('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', Infinity, 0);
   const genericCount = r.int('OTEL_ATTRIBUTE_COUNT_LIMIT', 128, 0);
   const spanLimits: SpanLimitsConfig = {
@@ -315,12 +401,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     attributeCountLimit: r.int('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', genericCount, 0),
     eventCountLimit: r.int('OTEL_SPAN_EVENT_COUNT_LIMIT', 128, 0),
     linkCountLimit: r.int('OTEL_SPAN_LINK_COUNT_LIMIT', 128, 0),
-    attributePerEventCountLimit: r.int('OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', 128, 0),
-    attributePerLinkCountLimit: r.int('OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', 128, 0),
+    attributePerEventCountLimit: r.int('OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', genericCount, 0),
+    attributePerLinkCountLimit: r.int('OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', genericCount, 0),
   };
 
-  const enabled = r.list<string>('OTEL_NODE_ENABLED_INSTRUMENTATIONS', HOOK_NAMES, [...HOOK_NAMES]);
-  const disabledHooks = r.list<string>('OTEL_NODE_DISABLED_INSTRUMENTATIONS', HOOK_NAMES, []);
+  // Short names as the OpenTelemetry Node agent spells them are accepted too.
+  const hookAliases = HOOK_ALIASES as Record<string, string>;
+  const enabled = r.list<string>('OTEL_NODE_ENABLED_INSTRUMENTATIONS', HOOK_NAMES, [...HOOK_NAMES], { aliases: hookAliases, none: true });
+  const disabledHooks = r.list<string>('OTEL_NODE_DISABLED_INSTRUMENTATIONS', HOOK_NAMES, [], { aliases: hookAliases, none: true });
   const hooks = enabled.filter((name) => !disabledHooks.includes(name));
 
   const exitTimeoutMs = r.int('TRACING_AGENT_EXIT_TIMEOUT', 2000, 0, 60000);
@@ -333,7 +421,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resourceAttributes,
     exporters,
     otlp: {
-      endpoint: tracesEndpoint ?? joinPath(genericEndpoint, '/v1/traces'),
+      endpoint: tracesEndpoint,
       protocol,
       headers,
       timeoutMs,

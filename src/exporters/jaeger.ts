@@ -1,9 +1,233 @@
-// Jaeger Thrift exporter (agent UDP or collector HTTP).
-import type { Config } from '../config';
+// Jaeger exporter: Thrift binary to a Jaeger agent over UDP (Agent.emitBatch,
+// default localhost:6832) or to a collector over HTTP (a Batch POSTed to
+// /api/traces). The encoding is our own (jaeger-thrift.ts): small, loaded only
+// when this exporter is configured, and right about process tags and scope.
+
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { Attributes } from '@opentelemetry/api';
+import { maskUrl, type Config } from '../config';
 import { log } from '../log';
+import { VERSION } from '../version';
+import { beginBatch, emitBatchMessage, emitBatchOverhead, encodeProcess, encodeSpan, endBatch, ThriftWriter, type Shortening } from './jaeger-thrift';
+import { post, postSync, type PostResult } from './post';
 import type { Exporter } from './types';
+import { sendUdpSync, UdpSender, type UdpResult } from './udp';
+
+/** The most a Jaeger agent reads from one datagram (its default max packet size). */
+export const UDP_PACKET_LIMIT = 65000;
+
+/** Tried in turn for a span too big for one datagram; past the last, it is dropped (and counted). */
+const SHORTENINGS: Shortening[] = [
+  { maxStringLength: 1024, maxLogs: 128, maxTags: Infinity },
+  { maxStringLength: 128, maxLogs: 16, maxTags: 128 },
+  { maxStringLength: 64, maxLogs: 0, maxTags: 32 },
+];
+
+/** Batch per resource: Jaeger has one Process per batch. */
+function byResource(spans: ReadableSpan[]): Map<ReadableSpan['resource'], ReadableSpan[]> {
+  const groups = new Map<ReadableSpan['resource'], ReadableSpan[]>();
+  for (const span of spans) {
+    let list = groups.get(span.resource);
+    if (list === undefined) groups.set(span.resource, (list = []));
+    list.push(span);
+  }
+  return groups;
+}
+
+export class JaegerExporter implements Exporter {
+  readonly description: string;
+  private readonly udp: UdpSender | undefined;
+  private readonly headers: Record<string, string> = {};
+  private readonly processCache = new WeakMap<object, Buffer>();
+  private readonly writer = new ThriftWriter(64 * 1024);
+  private seqId = 0;
+  private failures = 0;
+  /** Spans shortened / dropped because they did not fit a UDP datagram. */
+  readonly stats = { shortened: 0, dropped: 0 };
+
+  constructor(
+    private readonly config: Config['jaeger'],
+    private readonly serviceName: string,
+  ) {
+    if (config.protocol === 'http/thrift.binary') {
+      this.description = `jaeger http/thrift.binary ${maskUrl(config.endpoint)}`;
+      this.headers['content-type'] = 'application/x-thrift';
+      this.headers['user-agent'] = `tracing-agent/${VERSION}`;
+      if (config.user !== undefined) {
+        this.headers.authorization = `Basic ${Buffer.from(`${config.user}:${config.password ?? ''}`).toString('base64')}`;
+      }
+    } else {
+      this.description = `jaeger udp/thrift.binary ${config.agentHost}:${config.agentPort}`;
+      this.udp = new UdpSender(config.agentHost, config.agentPort);
+    }
+  }
+
+  private target(): string {
+    return this.udp ? `${this.config.agentHost}:${this.config.agentPort}` : maskUrl(this.config.endpoint);
+  }
+
+  private process(resource: ReadableSpan['resource']): Buffer {
+    let encoded = this.processCache.get(resource);
+    if (encoded === undefined) {
+      const attributes = resource.attributes as Attributes;
+      const name = attributes['service.name'];
+      const w = new ThriftWriter(1024);
+      encodeProcess(w, typeof name === 'string' && name !== '' ? name : this.serviceName, attributes);
+      encoded = w.copy();
+      if (this.udp && emitBatchOverhead(encoded.length) > UDP_PACKET_LIMIT / 2) {
+        // Enormous resource attributes: keep the process small enough to leave room for spans.
+        const short = new ThriftWriter(1024);
+        encodeProcess(short, typeof name === 'string' && name !== '' ? name : this.serviceName, attributes, SHORTENINGS[1]);
+        encoded = short.copy();
+        log.warn(`jaeger: the resource attributes take ${w.pos} bytes, too many for a UDP packet; their values were shortened`);
+      }
+      this.processCache.set(resource, encoded);
+    }
+    return encoded;
+  }
+
+  /** Packs spans into datagrams of at most UDP_PACKET_LIMIT bytes, shortening or dropping the ones that never fit. */
+  packDatagrams(spans: ReadableSpan[]): Buffer[] {
+    const datagrams: Buffer[] = [];
+    for (const [resource, list] of byResource(spans)) {
+      const process = this.process(resource);
+      const room = UDP_PACKET_LIMIT - emitBatchOverhead(process.length);
+      // All spans into one buffer first (it may grow and move, so offsets, not views, until the end).
+      const w = this.writer;
+      w.pos = 0;
+      const ends: number[] = [];
+      const replaced = new Map<number, Buffer | undefined>();
+      for (let i = 0; i < list.length; i++) {
+        const start = w.pos;
+        encodeSpan(w, list[i]);
+        if (w.pos - start > room) {
+          replaced.set(i, this.shorten(list[i], w.pos - start, room));
+          w.pos = start;
+        }
+        ends.push(w.pos);
+      }
+      let current: Buffer[] = [];
+      let size = 0;
+      for (let i = 0; i < list.length; i++) {
+        const encoded = replaced.has(i) ? replaced.get(i) : w.buf.subarray(i === 0 ? 0 : ends[i - 1], ends[i]);
+        if (encoded === undefined) continue;
+        if (size + encoded.length > room && current.length > 0) {
+          datagrams.push(emitBatchMessage(process, current, this.seqId++));
+          current = [];
+          size = 0;
+        }
+        current.push(encoded);
+        size += encoded.length;
+      }
+      if (current.length > 0) datagrams.push(emitBatchMessage(process, current, this.seqId++));
+    }
+    this.seqId &= 0x7fffffff;
+    return datagrams;
+  }
+
+  private shorten(span: ReadableSpan, bytes: number, room: number): Buffer | undefined {
+    const w = new ThriftWriter(room);
+    for (const shortening of SHORTENINGS) {
+      w.pos = 0;
+      encodeSpan(w, span, shortening);
+      if (w.pos <= room) {
+        this.stats.shortened++;
+        if (this.stats.shortened === 1 || this.stats.shortened % 1000 === 0)
+          log.warn(
+            `jaeger: span "${span.name}" took ${bytes} bytes, over the ${UDP_PACKET_LIMIT}-byte UDP packet limit; ` +
+              `sent shortened (strings cut to ${shortening.maxStringLength} characters, at most ${shortening.maxLogs} logs), tagged tracing_agent.shortened ` +
+              `(${this.stats.shortened} so far)`,
+          );
+        return w.copy();
+      }
+    }
+    this.stats.dropped++;
+    if (this.stats.dropped === 1 || this.stats.dropped % 1000 === 0)
+      log.warn(
+        `jaeger: span "${span.name}" took ${bytes} bytes and does not fit a ${UDP_PACKET_LIMIT}-byte UDP packet even shortened; dropped ` +
+          `(${this.stats.dropped} so far; use OTEL_EXPORTER_JAEGER_ENDPOINT for the HTTP collector, which has no such limit)`,
+      );
+    return undefined;
+  }
+
+  /** One Batch struct per resource, for the collector. */
+  private bodies(spans: ReadableSpan[]): Buffer[] {
+    const bodies: Buffer[] = [];
+    for (const [resource, list] of byResource(spans)) {
+      const w = this.writer;
+      w.pos = 0;
+      beginBatch(w, this.process(resource), list.length);
+      for (const span of list) encodeSpan(w, span);
+      endBatch(w);
+      bodies.push(w.copy());
+    }
+    return bodies;
+  }
+
+  async send(spans: ReadableSpan[]): Promise<boolean> {
+    try {
+      if (this.udp) {
+        const datagrams = this.packDatagrams(spans);
+        return this.reportUdp(await this.udp.send(datagrams), datagrams.length, spans.length);
+      }
+      let ok = true;
+      for (const body of this.bodies(spans)) {
+        const result = await post({ url: this.config.endpoint, headers: this.headers, body, timeoutMs: this.config.timeoutMs });
+        ok = this.reportHttp(result, spans.length) && ok;
+      }
+      return ok;
+    } catch (err) {
+      log.once('warn', 'jaeger-encode', `jaeger: cannot encode spans: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  sendSync(spans: ReadableSpan[], budgetMs: number): boolean {
+    try {
+      const deadline = Date.now() + budgetMs;
+      if (this.udp) {
+        const datagrams = this.packDatagrams(spans);
+        if (datagrams.length === 0) return true;
+        const result = sendUdpSync(this.config.agentHost, this.config.agentPort, datagrams, budgetMs);
+        return this.reportUdp(result, datagrams.length, spans.length);
+      }
+      let ok = true;
+      for (const body of this.bodies(spans)) {
+        const left = deadline - Date.now();
+        const result: PostResult =
+          left > 0
+            ? postSync({ url: this.config.endpoint, headers: this.headers, body, timeoutMs: Math.min(left, this.config.timeoutMs) })
+            : { ok: false, error: 'no time left' };
+        ok = this.reportHttp(result, spans.length) && ok;
+      }
+      return ok;
+    } catch (err) {
+      log.once('warn', 'jaeger-encode', `jaeger: cannot encode spans: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  private reportUdp(result: UdpResult, datagrams: number, spans: number): boolean {
+    return this.report(result.sent === datagrams ? undefined : (result.error ?? 'not sent'), spans);
+  }
+
+  private reportHttp(result: PostResult, spans: number): boolean {
+    return this.report(result.ok ? undefined : (result.error ?? 'failed'), spans);
+  }
+
+  private report(error: string | undefined, count: number): boolean {
+    if (error === undefined) {
+      if (this.failures > 0) log.info(`jaeger export to ${this.target()} works again`);
+      this.failures = 0;
+      return true;
+    }
+    this.failures++;
+    // One line when a run of failures starts, then one per thousand, so a down collector cannot flood stderr.
+    if (this.failures === 1 || this.failures % 1000 === 0) log.warn(`jaeger export to ${this.target()} failed (${error}); ${count} spans dropped`);
+    return false;
+  }
+}
 
 export function createJaegerExporter(config: Config): Exporter {
-  log.warn('the jaeger exporter is not available yet; jaeger spans are dropped');
-  return { description: 'jaeger (unavailable)', send: async () => false, sendSync: () => false };
+  return new JaegerExporter(config.jaeger, config.serviceName);
 }

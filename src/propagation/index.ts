@@ -7,9 +7,13 @@ import { log } from '../log';
 import { BaggagePropagator } from './baggage';
 import { TraceContextPropagator } from './tracecontext';
 
-const FACTORIES: Partial<Record<PropagatorName, () => TextMapPropagator>> = {
+// B3 and Jaeger are loaded only when configured.
+const FACTORIES: Record<PropagatorName, () => TextMapPropagator> = {
   tracecontext: () => new TraceContextPropagator(),
   baggage: () => new BaggagePropagator(),
+  b3: () => new (require('./b3') as typeof import('./b3')).B3SinglePropagator(),
+  b3multi: () => new (require('./b3') as typeof import('./b3')).B3MultiPropagator(),
+  jaeger: () => new (require('./jaeger') as typeof import('./jaeger')).JaegerPropagator(),
 };
 
 export class CompositePropagator implements TextMapPropagator {

@@ -136,19 +136,21 @@ function startup() {
 }
 
 async function exitDelays() {
-  console.log(`exit delay: a script that ends one span, collector refusing / never answering, ${ROUNDS * 2} runs each`);
+  const n = ROUNDS * 2;
+  console.log(`exit delay: a script that ends one span and leaves one open, ending by itself or by process.exit(), ${n} interleaved runs each`);
   const script = path.join(__dirname, 'exit-script.cjs');
-  // A port nobody listens on: connections are refused.
+  // A collector that answers, one that refuses connections (a port nobody
+  // listens on), one that accepts and never answers.
+  const sink = await startHelper('sink.cjs');
   const probe = net.createServer().listen(0, '127.0.0.1');
   await new Promise((r) => probe.once('listening', r));
   const refusedPort = probe.address().port;
   await new Promise((r) => probe.close(r));
-  // A server that accepts and never answers.
   const held = [];
   const silent = net.createServer((s) => held.push(s)).listen(0, '127.0.0.1');
   await new Promise((r) => silent.once('listening', r));
   const silentPort = silent.address().port;
-  const t = { bare: [], refused: [], silent: [] };
+  const collectors = { answering: sink.port, refusing: refusedPort, silent: silentPort };
   // The benchmark's own event loop must stay free while the children run.
   const timeAsync = (args, env) =>
     new Promise((resolve, reject) => {
@@ -156,17 +158,35 @@ async function exitDelays() {
       const p = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: 'ignore' });
       p.on('close', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`exit ${code}`))));
     });
-  for (let i = 0; i < ROUNDS * 2; i++) {
+  // The baseline is the same traced script with its exporter off: agent start
+  // and SDK load are paid alike, so the difference is what the exit costs.
+  const t = {};
+  const cases = {};
+  for (const how of ['end', 'exit']) {
+    cases[`${how}-off`] = { OTEL_TRACES_EXPORTER: 'none' };
+    for (const [c, port] of Object.entries(collectors)) cases[`${how}-${c}`] = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` };
+  }
+  for (const k of Object.keys(cases)) t[k] = [];
+  t.bare = [];
+  for (let i = 0; i < n; i++) {
     t.bare.push(await timeAsync([script]));
-    t.refused.push(await timeAsync([...AGENT, script], { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${refusedPort}` }));
-    t.silent.push(await timeAsync([...AGENT, script], { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${silentPort}` }));
+    for (const [k, env] of Object.entries(cases)) t[k].push(await timeAsync([...AGENT, script, k.split('-')[0]], env));
   }
   for (const s of held) s.destroy();
   silent.close();
-  const refused = median(t.refused.map((x, i) => x - t.bare[i]));
-  const never = median(t.silent.map((x, i) => x - t.bare[i]));
-  row('exit delay, collector refusing connections', `${median(t.bare).toFixed(0)} ms`, `${median(t.refused).toFixed(0)} ms`, `+${(refused / 1000).toFixed(2)} s`, '≤ 0.5 s', refused <= 500);
-  row('exit delay, collector never answering', `${median(t.bare).toFixed(0)} ms`, `${median(t.silent).toFixed(0)} ms`, `+${(never / 1000).toFixed(2)} s`, '≤ 3 s', never <= 3000);
+  sink.child.kill('SIGKILL');
+  const added = (k, base) => median(t[k].map((x, i) => x - t[base][i]));
+  const show = (label, k, base, target, limit) => {
+    const a = added(k, base);
+    row(label, `${median(t[base]).toFixed(0)} ms`, `${median(t[k]).toFixed(0)} ms`, `+${(a / 1000).toFixed(2)} s`, target, limit === undefined ? undefined : a <= limit);
+  };
+  console.log(`  (bare node runs the script in ${median(t.bare).toFixed(0)} ms; traced with the exporter off, ${median(t['end-off']).toFixed(0)} ms; delays below are against the latter)`);
+  show('exit delay, collector answering, loop drains (for reference)', 'end-answering', 'end-off', 'reference');
+  show('exit delay, collector answering, process.exit() (sender thread start included)', 'exit-answering', 'exit-off', 'reference');
+  show('exit delay, collector refusing connections, loop drains', 'end-refusing', 'end-off', '≤ 0.5 s', 500);
+  show('exit delay, collector refusing connections, process.exit()', 'exit-refusing', 'exit-off', '≤ 0.5 s', 500);
+  show('exit delay, collector never answering, loop drains', 'end-silent', 'end-off', '≤ 3 s', 3000);
+  show('exit delay, collector never answering, process.exit()', 'exit-silent', 'exit-off', '≤ 3 s', 3000);
 }
 
 function install() {

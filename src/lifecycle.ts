@@ -27,16 +27,21 @@ function budgetLeft(config: Config): number {
   return Math.max(0, exitDeadline - Date.now());
 }
 
+/** The uncaught exception or unhandled rejection that is ending the process, if one is. */
+let fatalError: string | undefined;
+
 /** Spans still open when the process ends are ended now, marked as cut short. */
 function endOpenSpans(reason: string): void {
   const tracing = loadedTracing();
   if (tracing === undefined) return;
-  for (const span of tracing.processor.pendingOpenSpans()) {
+  const spans = tracing.processor.pendingOpenSpans();
+  if (spans.length === 0) return;
+  const message = `span still open when the process ended (${reason}${fatalError === undefined ? '' : `, after ${fatalError}`})`;
+  for (const span of spans) {
     try {
       span.setAttribute('tracing_agent.cut_short', reason);
       // An error already recorded (the one that ends the process) says more than this.
-      if ((span as unknown as { status?: { code: number } }).status?.code !== STATUS_ERROR)
-        span.setStatus({ code: STATUS_ERROR, message: `span still open when the process ended (${reason})` });
+      if ((span as unknown as { status?: { code: number } }).status?.code !== STATUS_ERROR) span.setStatus({ code: STATUS_ERROR, message });
       span.end();
     } catch {
       // one broken span must not stop the others
@@ -49,24 +54,54 @@ function flushSync(config: Config): void {
   if (tracing === undefined || !tracing.processor.hasPendingWork()) return;
   const left = budgetLeft(config);
   if (left <= 0) {
-    log.warn('exit budget spent before the last spans could be delivered; they are dropped');
+    log.warn(`exit budget (TRACING_AGENT_EXIT_TIMEOUT=${config.exitTimeoutMs} ms) spent before the last ${tracing.processor.pendingCount()} spans could be delivered; they are dropped`);
     return;
   }
   tracing.processor.flushSync(left);
 }
 
+function sender(): typeof import('./exporters/post') {
+  return require('./exporters/post') as typeof import('./exporters/post');
+}
+
+/**
+ * Starts the synchronous sender's thread now when something will have to be
+ * sent: its start (~30-45 ms) then overlaps with ending spans and encoding.
+ */
+function warmIfNeeded(): boolean {
+  const processor = loadedTracing()?.processor;
+  if (processor === undefined || !processor.hasWorkAtExit()) return false;
+  return sender().warmSender();
+}
+
+/** How long the sender thread stays ready after a signal the app handles itself. */
+const WARM_AFTER_SIGNAL_MS = 10000;
+
 function onSignal(config: Config, signal: (typeof SIGNALS)[number], listener: () => void): void {
-  const appHandles = process.listenerCount(signal) > 1;
-  if (appHandles) {
-    // The app decides what happens next; deliver what has ended so far without blocking it.
-    void loadedTracing()?.processor.forceFlush();
+  if (process.listenerCount(signal) > 1) {
+    // The app decides what happens next, often an exit soon: deliver what has
+    // ended so far without blocking it, and have the sender ready for that exit.
+    try {
+      const processor = loadedTracing()?.processor;
+      if (processor === undefined) return;
+      if (warmIfNeeded()) setTimeout(() => sender().closeSender(), WARM_AFTER_SIGNAL_MS).unref();
+      void processor.forceFlush();
+    } catch {
+      // the app's own listener runs regardless
+    }
     return;
   }
-  endOpenSpans(signal);
-  flushSync(config);
-  // Now die the way Node would have: by the signal itself (a shell sees 128 + n).
-  process.removeListener(signal, listener);
-  process.kill(process.pid, signal);
+  try {
+    warmIfNeeded();
+    endOpenSpans(signal);
+    flushSync(config);
+  } catch {
+    // whatever failed, the process still ends as it would have
+  } finally {
+    // Now die the way Node would have: by the signal itself (a shell sees 128 + n).
+    process.removeListener(signal, listener);
+    process.kill(process.pid, signal);
+  }
 }
 
 export function installLifecycle(config: Config): void {
@@ -80,36 +115,66 @@ export function installLifecycle(config: Config): void {
   // delivered or the exit budget is spent. A delivery that completes gives the
   // budget back, for the next time the loop drains.
   process.on('beforeExit', () => {
-    const tracing = loadedTracing();
-    if (tracing === undefined || holding || !tracing.processor.hasPendingWork()) return;
-    const left = budgetLeft(config);
-    if (left <= 0) return;
-    holding = true;
-    const hold = setTimeout(() => {}, left);
-    tracing.processor.forceFlush().finally(() => {
-      clearTimeout(hold);
-      holding = false;
-      if (!tracing.processor.hasPendingWork()) exitDeadline = undefined;
-    });
+    try {
+      const tracing = loadedTracing();
+      if (tracing === undefined || holding) return;
+      // With no 'beforeExit' listener of the app's, nothing can end the spans
+      // still open: the 'exit' that follows would cut them short. Do it now,
+      // so they travel with this asynchronous flush instead of the sender thread.
+      if (process.listenerCount('beforeExit') === 1 && tracing.processor.hasWorkAtExit()) {
+        const code = Number(process.exitCode ?? 0) || 0;
+        endOpenSpans(code === 0 ? 'exit' : `exit code ${code}`);
+      }
+      if (!tracing.processor.hasPendingWork()) return;
+      const left = budgetLeft(config);
+      if (left <= 0) return;
+      holding = true;
+      const hold = setTimeout(() => {}, left);
+      tracing.processor.forceFlush().finally(() => {
+        clearTimeout(hold);
+        holding = false;
+        if (!tracing.processor.hasPendingWork()) exitDeadline = undefined;
+      });
+    } catch {
+      // never in the way of the process ending
+    }
   });
 
   // process.exit(), a fatal exception, or the loop's end: only synchronous work is possible now.
   process.on('exit', (code) => {
-    endOpenSpans(code === 0 ? 'exit' : `exit code ${code}`);
-    flushSync(config);
+    try {
+      const processor = loadedTracing()?.processor;
+      if (processor === undefined) return;
+      warmIfNeeded();
+      endOpenSpans(code === 0 ? 'exit' : `exit code ${code}`);
+      flushSync(config);
+      // The app's own 'exit' listeners run after this one: what they end still goes out.
+      budgetLeft(config);
+      processor.deliverSyncUntil(exitDeadline!);
+    } catch {
+      // an exception here would change the exit status: swallow it
+    }
   });
 
   // Observes an uncaught exception (or an unhandled rejection raised as one)
   // before Node reports it, without changing whether or how the process ends.
-  process.on('uncaughtExceptionMonitor', (err) => {
-    const span = spanFromContext(activeContext());
-    if (span === undefined || !span.isRecording()) return;
+  process.on('uncaughtExceptionMonitor', (err, origin) => {
     try {
-      if (err instanceof Error) span.recordException(err);
-      span.setAttribute('error.type', (err as { name?: string })?.name ?? 'Error');
-      span.setStatus({ code: STATUS_ERROR, message: (err as Error)?.message ?? String(err) });
-      // With no handler of the app's, this error ends the process: the span ends with it.
-      if (process.listenerCount('uncaughtException') === 0) span.end();
+      const fatal = process.listenerCount('uncaughtException') === 0;
+      if (fatal) {
+        const what = origin === 'unhandledRejection' ? 'unhandled rejection' : 'uncaught exception';
+        fatalError = `${what} ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+      }
+      const span = spanFromContext(activeContext());
+      if (span !== undefined && span.isRecording()) {
+        if (err instanceof Error) span.recordException(err);
+        span.setAttribute('error.type', (err as { name?: string })?.name ?? 'Error');
+        span.setStatus({ code: STATUS_ERROR, message: (err as Error)?.message ?? String(err) });
+        // With no handler of the app's, this error ends the process: the span ends with it.
+        if (fatal) span.end();
+      }
+      // The 'exit' that follows will send: start the sender while Node prints its report.
+      if (fatal) warmIfNeeded();
     } catch {
       // never in the way of Node's own report
     }

@@ -1,98 +1,165 @@
 'use strict';
-// `npm run demo`: two services run under the agent (frontend → backend), some
-// traffic including one failing request, and the traces they export, received
-// here over OTLP/HTTP and printed as trees.
+// `npm run demo`: the local viewer, two services running under the agent
+// (frontend → backend, the backend on SQLite, and on PostgreSQL and Redis when
+// they answer on their default local ports), some traffic including one
+// failing request, and the viewer's URL to open. The viewer keeps running
+// until Ctrl-C.
+//
+//   npm run demo                 ports 16686 (page), 4318 (OTLP), … or any free ones when taken
+//   npm run demo -- --once       exit after the traffic (DEMO_ONCE=1 does the same)
+//   npm run demo -- --port 8080  the page on another port
+//   node demo/run.js --once --viewer http://127.0.0.1:16686 --otlp http://127.0.0.1:4318
+//                                send to a viewer that is already running (the browser test does)
 const { spawn } = require('node:child_process');
-const http = require('node:http');
+const fs = require('node:fs');
+const net = require('node:net');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const traces = new Map();
+const REGISTER = path.join(ROOT, 'register.mjs');
+const args = process.argv.slice(2);
+const once = args.includes('--once') || /^(1|true|yes)$/i.test(process.env.DEMO_ONCE || '');
+const option = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const uiPort = Number(option('--port') || 16686);
+const external = option('--viewer') && option('--otlp') ? { urls: { ui: option('--viewer'), otlp: option('--otlp') }, close: async () => {} } : undefined;
 
-function startCollector() {
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      try {
-        for (const rs of JSON.parse(body).resourceSpans || []) {
-          const service = (rs.resource.attributes.find((a) => a.key === 'service.name') || {}).value.stringValue;
-          for (const ss of rs.scopeSpans) for (const span of ss.spans) {
-            if (!traces.has(span.traceId)) traces.set(span.traceId, []);
-            traces.get(span.traceId).push({ ...span, service });
-          }
-        }
-        res.end('{}');
-      } catch (err) {
-        res.statusCode = 400;
-        res.end(err.message);
-      }
-    });
+function say(line = '') {
+  process.stdout.write(line + '\n');
+}
+
+if (!fs.existsSync(path.join(ROOT, 'dist', 'ui', 'server.js')) || !fs.existsSync(path.join(ROOT, 'dist', 'tracing-agent.js'))) {
+  console.error('dist/ is missing: run `npm install` (or `npm run build`) first');
+  process.exit(1);
+}
+const { startViewer } = require('../dist/ui/server');
+
+/** True when something accepts TCP connections at host:port within `ms`. */
+function reachable(port, host = '127.0.0.1', ms = 400) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(ms, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** The default ports when free, else any free ones (a real Jaeger may hold them); --once needs none in particular. */
+async function startTheViewer() {
+  if (once) return startViewer({ port: option('--port') ? uiPort : 0, otlpPort: 0, jaegerPort: 0, jaegerAgentPort: 0 });
+  try {
+    return await startViewer({ port: uiPort, otlpPort: 4318, jaegerPort: 14268, jaegerAgentPort: 6832 });
+  } catch (err) {
+    say(`(${err.message}: using free ports instead)`);
+    return startViewer({ port: 0, otlpPort: 0, jaegerPort: 0, jaegerAgentPort: 0 });
+  }
 }
 
 function startService(role, env) {
+  // Only what the demo sets: OTEL_* variables of this shell would change what the agent does.
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && k !== 'NODE_OPTIONS'));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tracing-agent/register', path.join(__dirname, 'shop.js')], {
+    const child = spawn(process.execPath, ['--import', REGISTER, path.join(__dirname, 'shop.js')], {
       cwd: ROOT,
-      env: { ...process.env, ...env, ROLE: role, OTEL_SERVICE_NAME: role, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' },
+      env: { ...base, ...env, ROLE: role, OTEL_SERVICE_NAME: role, OTEL_BSP_SCHEDULE_DELAY: '200' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    let out = '';
     child.stdout.on('data', (d) => {
-      const m = /listening (\d+)/.exec(String(d));
-      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}` });
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m && !child.url) {
+        child.url = `http://127.0.0.1:${m[1]}`;
+        resolve(child);
+      }
     });
-    child.on('exit', (code) => reject(new Error(`${role} exited (${code})`)));
+    child.on('exit', (code, signal) => {
+      if (!child.url) reject(new Error(`the ${role} service exited (${signal || code}) before listening`));
+    });
   });
 }
 
-function printTree(spans) {
-  const byParent = new Map();
-  const ids = new Set(spans.map((s) => s.spanId));
-  for (const s of spans) {
-    const parent = ids.has(s.parentSpanId) ? s.parentSpanId : '';
-    if (!byParent.has(parent)) byParent.set(parent, []);
-    byParent.get(parent).push(s);
-  }
-  const kinds = ['', 'internal', 'server', 'client', 'producer', 'consumer'];
-  const walk = (parent, depth) => {
-    for (const s of (byParent.get(parent) || []).sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1))) {
-      const ms = Number(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano)) / 1e6;
-      const attr = (k) => (s.attributes.find((a) => a.key === k) || {}).value;
-      const url = attr('url.full') || attr('url.path');
-      const status = attr('http.response.status_code');
-      const error = s.status && s.status.code === 2 ? '  ✗ error' + (s.status.message ? `: ${s.status.message}` : '') : '';
-      console.log(`  ${'  '.repeat(depth)}${s.service} ${kinds[s.kind]} "${s.name}" ${ms.toFixed(1)} ms${url ? ` ${Object.values(url)[0]}` : ''}${status ? ` → ${Object.values(status)[0]}` : ''}${error}`);
-      walk(s.spanId, depth + 1);
-    }
-  };
-  walk('', 0);
+function stop(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM'); // the agent delivers the last spans, then the process ends
+  });
 }
 
 async function main() {
-  const collector = await startCollector();
-  const endpoint = `http://127.0.0.1:${collector.address().port}`;
-  const backend = await startService('backend', { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
-  const frontend = await startService('frontend', { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, BACKEND_URL: backend.url });
-  console.log(`frontend ${frontend.url} → backend ${backend.url}, both under --import tracing-agent/register\n`);
-  for (const path of ['/order', '/order', '/fail']) {
-    const res = await fetch(frontend.url + path);
-    console.log(`GET ${path} → ${res.status} ${(await res.text()).trim()}`);
+  const viewer = external || (await startTheViewer());
+  const [pg, redis] = await Promise.all([reachable(5432), reachable(6379)]);
+  const stores = ['SQLite (better-sqlite3)', pg && 'PostgreSQL 127.0.0.1:5432', redis && 'Redis 127.0.0.1:6379'].filter(Boolean);
+  const common = { OTEL_EXPORTER_OTLP_ENDPOINT: viewer.urls.otlp };
+  let backend;
+  let frontend;
+  const shutdown = async (code) => {
+    await Promise.all([stop(frontend), stop(backend)]);
+    await viewer.close();
+    process.exit(code);
+  };
+  const interrupted = () => {
+    say('\nstopping the services and the viewer');
+    shutdown(0);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  try {
+    backend = await startService('backend', { ...common, DEMO_PG: pg ? '1' : '', DEMO_REDIS: redis ? '1' : '' });
+    frontend = await startService('frontend', { ...common, BACKEND_URL: backend.url });
+  } catch (err) {
+    console.error(err.message);
+    return shutdown(1);
   }
-  // Stop the services: the agent delivers their last spans as they exit.
-  for (const service of [frontend, backend]) {
-    service.child.removeAllListeners('exit');
-    const exited = new Promise((resolve) => service.child.on('exit', resolve));
-    service.child.kill('SIGTERM');
-    await exited;
+
+  say('tracing-agent demo: two services under `node --import tracing-agent/register`');
+  say(`  frontend  ${frontend.url}   (/order, /checkout)`);
+  say(`  backend   ${backend.url}   (${stores.join(', ')})`);
+  say(`  viewer    ${viewer.urls.ui}   receiving OTLP at ${viewer.urls.otlp}`);
+  say();
+
+  const started = Date.now() - 1;
+  const traffic = ['/order', '/order?item=7', '/order', '/checkout', '/order?item=9', '/order'];
+  for (const p of traffic) {
+    const res = await fetch(frontend.url + p);
+    const body = (await res.text()).trim();
+    say(`  GET ${p.padEnd(14)} → ${res.status} ${body}`);
   }
-  console.log(`\n${traces.size} traces received:`);
-  for (const [traceId, spans] of traces) {
-    console.log(`\ntrace ${traceId}`);
-    printTree(spans);
+
+  // Wait (briefly) until the viewer holds every request's trace with the backend's spans in it,
+  // asking it through its query API as any client would.
+  const deadline = Date.now() + 8000;
+  let traces = [];
+  for (;;) {
+    const res = await fetch(`${viewer.urls.ui}/api/traces?service=frontend&operation=processOrder&limit=1000`).then((r) => r.json());
+    const failed = await fetch(`${viewer.urls.ui}/api/traces?service=frontend&operation=processPayment&limit=1000`).then((r) => r.json());
+    traces = [...res.data, ...failed.data].filter((t) => t.spans.some((sp) => Number(sp.startTime) >= started * 1000));
+    const withBackend = traces.filter((t) => Object.values(t.processes).some((p) => p.serviceName === 'backend'));
+    if (withBackend.length >= traffic.length || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
   }
-  collector.close();
+  const spans = traces.reduce((n, t) => n + t.spans.length, 0);
+  const errors = traces.filter((t) => t.spans.some((sp) => sp.tags.some((tag) => tag.key === 'error' && tag.value === true))).length;
+  const complete = traces.length >= traffic.length;
+  say();
+  say(`The viewer holds the ${traces.length} traces of these requests (${spans} spans, ${errors} with errors).`);
+
+  if (once) {
+    say(`--once: stopping. Without it, open ${viewer.urls.ui} to see them.`);
+    return shutdown(complete ? 0 : 1);
+  }
+  say();
+  say(`  Open ${viewer.urls.ui} in a browser to see them.`);
+  say(`  More traffic: curl ${frontend.url}/order   (new traces appear in the page by themselves)`);
+  say('  Ctrl-C stops the demo.');
 }
 
 main().catch((err) => {

@@ -1,58 +1,208 @@
+'use strict';
 // The demo's sample services, one file for both roles (ROLE=frontend|backend).
-// frontend: GET /order → its own span → backend over fetch and http.get; GET /fail → backend error.
-// backend:  GET /stock, GET /price, GET /broken (500).
+// Nothing in here knows about tracing except the one hand-made span
+// (`processOrder`, through @opentelemetry/api); everything else is traced by
+// the agent the services run under.
+//
+// frontend  GET /order     → processOrder: backend /stock (fetch) and /price (http.get) at once, then POST /reserve
+//           GET /checkout  → backend /pay, which fails (a query on a missing table): 500 → 502
+// backend   GET /stock     → SQLite (better-sqlite3), cached in Redis when DEMO_REDIS is set
+//           GET /price     → PostgreSQL when DEMO_PG is set, else SQLite
+//           POST /reserve  → SQLite insert
+//           GET /pay       → SQLite statement that fails (no such table)
 const http = require('node:http');
 const { trace, SpanStatusCode } = require('@opentelemetry/api');
 
-const tracer = trace.getTracer('shop-demo', '1.0.0');
 const role = process.env.ROLE;
-const backend = process.env.BACKEND_URL;
+const tracer = trace.getTracer('shop-demo', '1.0.0');
 
-function get(url) {
+function request(method, url) {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
+    const req = http.request(url, { method }, (res) => {
       let body = '';
       res.on('data', (c) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode, body }));
-    }).on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 
-const routes = {
-  frontend: {
-    '/order': (req, res) =>
+function frontend() {
+  const backend = process.env.BACKEND_URL;
+  return {
+    '/order': (req, res, url) =>
       tracer.startActiveSpan('processOrder', async (span) => {
-        const stock = await fetch(`${backend}/stock?item=42`).then((r) => r.text());
-        const price = await get(`${backend}/price`);
-        span.setAttribute('order.total', Number(price.body));
-        span.end();
-        res.end(`order placed: ${stock}, total ${price.body}\n`);
+        try {
+          const item = url.searchParams.get('item') || '42';
+          span.setAttribute('order.item', item);
+          const [stock, price] = await Promise.all([
+            fetch(`${backend}/stock?item=${item}`).then((r) => r.text()),
+            request('GET', `${backend}/price?item=${item}`),
+          ]);
+          const reserved = await request('POST', `${backend}/reserve?item=${item}`);
+          span.setAttribute('order.total', Number(price.body));
+          span.addEvent('order placed', { 'order.reservation': reserved.body });
+          res.end(`order placed: ${stock}, price ${price.body}, reservation ${reserved.body}\n`);
+        } catch (err) {
+          span.recordException(err);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+          res.statusCode = 500;
+          res.end('order failed\n');
+        } finally {
+          span.end();
+        }
       }),
-    '/fail': (req, res) =>
-      tracer.startActiveSpan('processOrder', async (span) => {
-        const answer = await get(`${backend}/broken`);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: `backend answered ${answer.status}` });
+    '/checkout': (req, res) =>
+      tracer.startActiveSpan('processPayment', async (span) => {
+        const answer = await request('GET', `${backend}/pay`);
+        if (answer.status >= 500) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: `payment service answered ${answer.status}` });
+          res.statusCode = 502;
+          res.end('checkout failed: the payment service is down\n');
+        } else res.end('paid\n');
         span.end();
-        res.statusCode = 502;
-        res.end('order failed\n');
       }),
-  },
-  backend: {
-    '/stock': (req, res) => setTimeout(() => res.end('7 in stock'), 5),
-    '/price': (req, res) => setTimeout(() => res.end('12.50'), 3),
-    '/broken': (req, res) => {
-      res.statusCode = 500;
-      res.end('database unavailable');
-    },
-  },
-};
+  };
+}
 
-const server = http.createServer((req, res) => {
-  const route = routes[role][req.url.split('?')[0]];
-  if (route) route(req, res);
-  else {
-    res.statusCode = 404;
-    res.end();
+// The backend's setup (schema, seed rows, connections) as one trace of its own, not a dozen.
+function backend() {
+  return tracer.startActiveSpan('startup', async (span) => {
+    try {
+      return await setUpBackend();
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** better-sqlite3, or (when its native build is for another Node version) a stand-in without spans. */
+function openSqlite() {
+  try {
+    const Database = require('better-sqlite3');
+    return new Database(':memory:');
+  } catch (err) {
+    process.stderr.write(`backend: better-sqlite3 does not load (${err.message.split('\n')[0]}); running without SQLite spans. \`npm rebuild better-sqlite3\` fixes it.\n`);
+    const rows = { stock: new Map(), prices: new Map(), reservations: [] };
+    return {
+      exec(sql) {
+        if (/accounts/.test(sql)) throw new Error('no such table: accounts');
+      },
+      prepare(sql) {
+        const table = /stock/.test(sql) ? 'stock' : /prices/.test(sql) ? 'prices' : 'reservations';
+        return {
+          run(item, value) {
+            if (table === 'reservations') return { lastInsertRowid: rows.reservations.push(item) };
+            rows[table].set(item, table === 'stock' ? { qty: value } : { price: value });
+            return {};
+          },
+          get: (item) => rows[table].get(item),
+        };
+      },
+    };
   }
+}
+
+async function setUpBackend() {
+  const db = openSqlite();
+  db.exec(`CREATE TABLE stock (item INTEGER PRIMARY KEY, qty INTEGER NOT NULL);
+           CREATE TABLE prices (item INTEGER PRIMARY KEY, price REAL NOT NULL);
+           CREATE TABLE reservations (id INTEGER PRIMARY KEY AUTOINCREMENT, item INTEGER NOT NULL, at TEXT NOT NULL)`);
+  const seed = db.prepare('INSERT INTO stock (item, qty) VALUES (?, ?)');
+  const seedPrice = db.prepare('INSERT INTO prices (item, price) VALUES (?, ?)');
+  for (const [item, qty, price] of [[42, 7, 12.5], [7, 120, 3.2], [9, 0, 99]]) {
+    seed.run(item, qty);
+    seedPrice.run(item, price);
+  }
+  const stockQuery = db.prepare('SELECT qty FROM stock WHERE item = ?');
+  const priceQuery = db.prepare('SELECT price FROM prices WHERE item = ?');
+  const reserve = db.prepare("INSERT INTO reservations (item, at) VALUES (?, datetime('now'))");
+
+  let pg;
+  if (process.env.DEMO_PG) {
+    try {
+      const { Pool } = require('pg');
+      pg = new Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 2, connectionTimeoutMillis: 1000 });
+      await pg.query('SELECT 1');
+    } catch (err) {
+      process.stderr.write(`backend: PostgreSQL not usable (${err.message}); prices come from SQLite\n`);
+      pg = undefined;
+    }
+  }
+  let redis;
+  if (process.env.DEMO_REDIS) {
+    try {
+      const Redis = require('ioredis');
+      redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, enableReadyCheck: false, disableClientInfo: true });
+      redis.on('error', () => {});
+      await redis.connect();
+    } catch (err) {
+      process.stderr.write(`backend: Redis not usable (${err.message}); no stock cache\n`);
+      redis = undefined;
+    }
+  }
+  const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+  return {
+    '/stock': async (req, res, url) => {
+      const item = Number(url.searchParams.get('item'));
+      const key = `demo:stock:${item}`;
+      let qty = redis ? await redis.get(key) : null;
+      if (qty === null) {
+        await pause(4); // a slow disk, say
+        qty = (stockQuery.get(item) || { qty: 0 }).qty;
+        if (redis) await redis.set(key, String(qty), 'EX', 5);
+      }
+      res.end(`${qty} in stock`);
+    },
+    '/price': async (req, res, url) => {
+      const item = Number(url.searchParams.get('item'));
+      let price;
+      if (pg) {
+        // A literal table, so the demo creates nothing in your database.
+        const r = await pg.query('SELECT price FROM (VALUES (42, 12.50), (7, 3.20), (9, 99.00)) AS prices(item, price) WHERE item = $1', [item]);
+        price = r.rows.length ? Number(r.rows[0].price) : 0;
+      } else {
+        await pause(2);
+        price = (priceQuery.get(item) || { price: 0 }).price;
+      }
+      res.end(price.toFixed(2));
+    },
+    '/reserve': async (req, res, url) => {
+      const { lastInsertRowid } = reserve.run(Number(url.searchParams.get('item')));
+      res.end(`R-${lastInsertRowid}`);
+    },
+    '/pay': async (req, res) => {
+      try {
+        db.exec('UPDATE accounts SET balance = balance - 12.5 WHERE id = 1'); // there is no accounts table
+        res.end('paid');
+      } catch (err) {
+        res.statusCode = 500;
+        res.end(`payment failed: ${err.message}`);
+      }
+    },
+  };
+}
+
+async function main() {
+  const routes = role === 'backend' ? await backend() : frontend();
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://demo');
+    const route = routes[url.pathname];
+    if (!route) {
+      res.statusCode = 404;
+      return res.end('not found\n');
+    }
+    Promise.resolve(route(req, res, url)).catch((err) => {
+      res.statusCode = 500;
+      res.end(`${err.message}\n`);
+    });
+  });
+  server.listen(0, '127.0.0.1', () => console.log(`listening ${server.address().port}`));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
 });
-server.listen(0, '127.0.0.1', () => console.log(`listening ${server.address().port}`));

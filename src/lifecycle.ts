@@ -77,8 +77,22 @@ function warmIfNeeded(): boolean {
 /** How long the sender thread stays ready after a signal the app handles itself. */
 const WARM_AFTER_SIGNAL_MS = 10000;
 
+/**
+ * Signal listeners that only re-raise a signal when no one else listens:
+ * signal-exit's (v3 and v4, in the dependencies of many CLIs), counted through
+ * the emitters it keeps on the process. Taking one of them for the app's own
+ * would leave each waiting for the other, and a Ctrl-C doing nothing.
+ */
+function deferringListeners(): number {
+  const v4 = (globalThis as Record<symbol, { count?: unknown } | undefined>)[Symbol.for('signal-exit emitter')]?.count;
+  const v3 = (process as unknown as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__?.count;
+  return (typeof v4 === 'number' ? v4 : 0) + (typeof v3 === 'number' ? v3 : 0);
+}
+
 function onSignal(config: Config, signal: (typeof SIGNALS)[number], listener: () => void): void {
-  if (process.listenerCount(signal) > 1) {
+  const listeners = process.listeners(signal);
+  const deferring = deferringListeners();
+  if (listeners.length - 1 - deferring > 0) {
     // The app decides what happens next, often an exit soon: deliver what has
     // ended so far without blocking it, and have the sender ready for that exit.
     try {
@@ -98,9 +112,12 @@ function onSignal(config: Config, signal: (typeof SIGNALS)[number], listener: ()
   } catch {
     // whatever failed, the process still ends as it would have
   } finally {
-    // Now die the way Node would have: by the signal itself (a shell sees 128 + n).
     process.removeListener(signal, listener);
-    process.kill(process.pid, signal);
+    // Now die the way Node would have: by the signal itself (a shell sees 128 + n).
+    // Deferring listeners that run after this one (in this same emit) see
+    // themselves alone now and re-raise it themselves, after their own
+    // cleanup, exactly as without the agent; ones that ran before did nothing.
+    if (deferring === 0 || listeners.indexOf(listener) !== 0) process.kill(process.pid, signal);
   }
 }
 

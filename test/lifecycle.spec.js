@@ -335,6 +335,21 @@ describe('lifecycle: no span lost, however the process ends', function () {
     );
   }
 
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    const service = `exit-signal-exit-${signal}`;
+    exitCase(
+      `${signal} with signal-exit’s listener (re-raises only when alone): its cleanup runs, killed by ${signal}`,
+      servicePair(service, { exitCase: 'signal-exit', signal }),
+      async ({ bare, traced }) => {
+        assertSameEnd(bare, traced);
+        assert.equal(traced.signal, signal);
+        assert.match(traced.stdout, new RegExp(`cleanup after ${signal}`));
+        await receiver.waitForSpans(() => spansOf(service).some((s) => s.kind === SERVER));
+        assert.equal(spansOf(service).find((s) => s.kind === SERVER).attributes['tracing_agent.cut_short'], signal);
+      },
+    );
+  }
+
   exitCase(
     'SIGTERM that the app ignores: the process keeps running, ends later by itself, spans arrive',
     servicePair('exit-signal-ignored', { exitCase: 'signal-ignored', signal: 'SIGTERM' }),

@@ -2,6 +2,8 @@
 // Jaeger collector's HTTP endpoint and the Jaeger agent's UDP port, all
 // feeding one store. Node built-ins only.
 import * as dgram from 'node:dgram';
+import { promises as dns } from 'node:dns';
+import * as net from 'node:net';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
@@ -324,6 +326,7 @@ export async function startViewer(options: Partial<ViewerOptions> = {}): Promise
   const warn = opts.warn || ((m: string) => process.stderr.write(`tracing-agent ui: ${m}\n`));
   opts.warn = warn;
   const store = new Store({ maxTraces: opts.maxTraces, dataFile: opts.dataFile });
+  store.setMaxListeners(0); // one listener per open page (its live stream)
   const live = new Set<http.ServerResponse>();
 
   const servers: http.Server[] = [];
@@ -341,7 +344,17 @@ export async function startViewer(options: Partial<ViewerOptions> = {}): Promise
   const ui = make(uiHandler(store, live, info));
   const otlp = make(otlpHandler(store, opts));
   const jaeger = make(jaegerHttpHandler(store, opts));
-  const udp = dgram.createSocket({ type: opts.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 } as dgram.SocketOptions);
+  // A UDP socket has one address family: resolve a host name (localhost) to pick it.
+  let udpHost = opts.host;
+  if (!net.isIP(udpHost)) {
+    try {
+      udpHost = (await dns.lookup(udpHost)).address;
+    } catch (err) {
+      store.close();
+      throw new Error(`cannot resolve --host ${opts.host}: ${(err as Error).message}`);
+    }
+  }
+  const udp = dgram.createSocket({ type: net.isIPv6(udpHost) ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
   let udpErrors = 0;
   udp.on('message', (msg) => {
     try {
@@ -382,7 +395,7 @@ export async function startViewer(options: Partial<ViewerOptions> = {}): Promise
       listen(ui, host, opts.port, '--port'),
       listen(otlp, host, opts.otlpPort, '--otlp-port'),
       listen(jaeger, host, opts.jaegerPort, '--jaeger-port'),
-      bindUdp(udp, host, opts.jaegerAgentPort, '--jaeger-agent-port'),
+      bindUdp(udp, udpHost, opts.jaegerAgentPort, '--jaeger-agent-port'),
     ]);
     const h = urlHost(host);
     const urls = {

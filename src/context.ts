@@ -79,7 +79,10 @@ export function isTracingSuppressed(ctx: Context): boolean {
   return ctx.getValue(SUPPRESS_TRACING_KEY) === true;
 }
 
-/** A span standing for a remote parent (extracted from headers), as the API's NonRecordingSpan. */
+/**
+ * A span that records nothing and only carries a span context: a remote parent
+ * extracted from headers, or an unsampled span (as the API's NonRecordingSpan).
+ */
 export class RemoteParentSpan implements Span {
   constructor(private readonly ctx: SpanContext) {}
   spanContext(): SpanContext {

@@ -12,7 +12,7 @@ import type { ReadableSpan, Sampler, SpanProcessor, TimedEvent } from '@opentele
 import type { Resource } from '@opentelemetry/resources';
 import { randomFillSync } from 'node:crypto';
 import type { SpanLimitsConfig } from './config';
-import { spanFromContext } from './context';
+import { RemoteParentSpan as UnsampledSpan, spanFromContext } from './context';
 
 // Wall-clock time read once, then advanced by the monotonic clock: nanosecond
 // resolution without loading perf_hooks (~1 ms of startup).
@@ -249,40 +249,6 @@ export class AgentSpan implements Span, ReadableSpan {
     }
     this.addEvent('exception', attributes, time);
   }
-}
-
-/** Non-recording span for unsampled requests: carries the context so children stay unsampled. */
-export class UnsampledSpan implements Span {
-  constructor(private readonly context: SpanContext) {}
-  spanContext(): SpanContext {
-    return this.context;
-  }
-  setAttribute(): this {
-    return this;
-  }
-  setAttributes(): this {
-    return this;
-  }
-  addEvent(): this {
-    return this;
-  }
-  addLink(): this {
-    return this;
-  }
-  addLinks(): this {
-    return this;
-  }
-  setStatus(): this {
-    return this;
-  }
-  updateName(): this {
-    return this;
-  }
-  end(): void {}
-  isRecording(): boolean {
-    return false;
-  }
-  recordException(): void {}
 }
 
 const RECORD_AND_SAMPLED = 2;

@@ -178,7 +178,7 @@ async function exitDelays() {
   const added = (k, base) => median(t[k].map((x, i) => x - t[base][i]));
   const show = (label, k, base, target, limit) => {
     const a = added(k, base);
-    row(label, `${median(t[base]).toFixed(0)} ms`, `${median(t[k]).toFixed(0)} ms`, `+${(a / 1000).toFixed(2)} s`, target, limit === undefined ? undefined : a <= limit);
+    row(label, `${median(t[base]).toFixed(0)} ms`, `${median(t[k]).toFixed(0)} ms`, `${a < 0 ? '−' : '+'}${Math.abs(a / 1000).toFixed(2)} s`, target, limit === undefined ? undefined : a <= limit);
   };
   console.log(`  (bare node runs the script in ${median(t.bare).toFixed(0)} ms; traced with the exporter off, ${median(t['end-off']).toFixed(0)} ms; delays below are against the latter)`);
   show('exit delay, collector answering, loop drains (for reference)', 'end-answering', 'end-off', 'reference');

@@ -68,9 +68,9 @@ function sender(): typeof import('./exporters/post') {
  * Starts the synchronous sender's thread now when something will have to be
  * sent: its start (~30-45 ms) then overlaps with ending spans and encoding.
  */
-function warmIfNeeded(): boolean {
+function warmIfNeeded(config: Config): boolean {
   const processor = loadedTracing()?.processor;
-  if (processor === undefined || !processor.hasWorkAtExit()) return false;
+  if (processor === undefined || config.exitTimeoutMs <= 0 || !processor.hasWorkAtExit()) return false;
   return sender().warmSender();
 }
 
@@ -98,7 +98,7 @@ function onSignal(config: Config, signal: (typeof SIGNALS)[number], listener: ()
     try {
       const processor = loadedTracing()?.processor;
       if (processor === undefined) return;
-      if (warmIfNeeded()) setTimeout(() => sender().closeSender(), WARM_AFTER_SIGNAL_MS).unref();
+      if (warmIfNeeded(config)) setTimeout(() => sender().closeSender(), WARM_AFTER_SIGNAL_MS).unref();
       void processor.forceFlush();
     } catch {
       // the app's own listener runs regardless
@@ -106,7 +106,7 @@ function onSignal(config: Config, signal: (typeof SIGNALS)[number], listener: ()
     return;
   }
   try {
-    warmIfNeeded();
+    warmIfNeeded(config);
     endOpenSpans(signal);
     flushSync(config);
   } catch {
@@ -162,7 +162,7 @@ export function installLifecycle(config: Config): void {
     try {
       const processor = loadedTracing()?.processor;
       if (processor === undefined) return;
-      warmIfNeeded();
+      warmIfNeeded(config);
       endOpenSpans(code === 0 ? 'exit' : `exit code ${code}`);
       flushSync(config);
       // The app's own 'exit' listeners run after this one: what they end still goes out.
@@ -177,7 +177,8 @@ export function installLifecycle(config: Config): void {
   // before Node reports it, without changing whether or how the process ends.
   process.on('uncaughtExceptionMonitor', (err, origin) => {
     try {
-      const fatal = process.listenerCount('uncaughtException') === 0;
+      // (A capture callback, as the domain module sets one, handles it too.)
+      const fatal = process.listenerCount('uncaughtException') === 0 && !process.hasUncaughtExceptionCaptureCallback();
       if (fatal) {
         const what = origin === 'unhandledRejection' ? 'unhandled rejection' : 'uncaught exception';
         fatalError = `${what} ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
@@ -191,7 +192,7 @@ export function installLifecycle(config: Config): void {
         if (fatal) span.end();
       }
       // The 'exit' that follows will send: start the sender while Node prints its report.
-      if (fatal) warmIfNeeded();
+      if (fatal) warmIfNeeded(config);
     } catch {
       // never in the way of Node's own report
     }

@@ -10,9 +10,8 @@
 
 import type { Attributes, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { groupSpans, resourceAttributes, scopeKey, type Resource, type Scope } from './otlp-common';
 
-type Resource = ReadableSpan['resource'];
-type Scope = ReadableSpan['instrumentationScope'];
 
 const TWO_63 = 9223372036854775808;
 // Span.flags bits 8 and 9: "is_remote is known", "is remote" (see otlp-proto.ts).
@@ -148,18 +147,6 @@ function spanJson(span: ReadableSpan): string {
 // ---------------------------------------------------------------------------
 // Resources and scopes: their JSON is built once per object.
 
-/** The resource's settled attributes; with async detectors still pending, the ones known so far. */
-function resourceAttributes(resource: Resource): Attributes {
-  if (!resource.asyncAttributesPending || typeof resource.getRawAttributes !== 'function') return resource.attributes;
-  // Reading `attributes` now would log an error: take the settled raw ones (first value of a key wins, as there).
-  const settled: Attributes = {};
-  for (const [key, value] of resource.getRawAttributes()) {
-    if (value == null || typeof (value as PromiseLike<unknown>).then === 'function' || key in settled) continue;
-    settled[key] = value as Attributes[string];
-  }
-  return settled;
-}
-
 const resourceJsonCache = new WeakMap<object, string>();
 
 function resourceJson(resource: Resource): string {
@@ -186,7 +173,7 @@ function scopeEntry(scope: Scope): ScopeEntry {
   if (entry === undefined) {
     const version = scope.version ? `,"version":${JSON.stringify(scope.version)}` : '';
     entry = {
-      key: `${scope.name}\n${scope.version ?? ''}\n${scope.schemaUrl ?? ''}`,
+      key: scopeKey(scope),
       json: `{"name":${JSON.stringify(scope.name)}${version}}`,
       schemaUrl: scope.schemaUrl || undefined,
     };
@@ -195,29 +182,10 @@ function scopeEntry(scope: Scope): ScopeEntry {
   return entry;
 }
 
-interface ScopeGroup {
-  scope: ScopeEntry;
-  spans: ReadableSpan[];
-}
-
-/** ResourceSpans per resource (object identity), ScopeSpans per scope (name + version + schema URL), in first-seen order. */
-function groupSpans(spans: ReadableSpan[]): Map<Resource, Map<string, ScopeGroup>> {
-  const byResource = new Map<Resource, Map<string, ScopeGroup>>();
-  for (const span of spans) {
-    let byScope = byResource.get(span.resource);
-    if (byScope === undefined) byResource.set(span.resource, (byScope = new Map()));
-    const entry = scopeEntry(span.instrumentationScope);
-    let group = byScope.get(entry.key);
-    if (group === undefined) byScope.set(entry.key, (group = { scope: entry, spans: [] }));
-    group.spans.push(span);
-  }
-  return byResource;
-}
-
 /** Encodes spans as an OTLP ExportTraceServiceRequest in OTLP/JSON. */
 export function encodeTraceRequestJson(spans: ReadableSpan[]): string {
   const resourceSpans: string[] = [];
-  for (const [resource, byScope] of groupSpans(spans)) {
+  for (const [resource, byScope] of groupSpans(spans, scopeEntry)) {
     const scopeSpans: string[] = [];
     for (const { scope, spans: list } of byScope.values()) {
       const schemaUrl = scope.schemaUrl ? `,"schemaUrl":${JSON.stringify(scope.schemaUrl)}` : '';

@@ -13,9 +13,8 @@
 
 import type { Attributes, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { groupSpans, resourceAttributes, scopeKey, type Resource, type Scope } from './otlp-common';
 
-type Resource = ReadableSpan['resource'];
-type Scope = ReadableSpan['instrumentationScope'];
 
 // ---------------------------------------------------------------------------
 // Field tags: (field number << 3) | wire type, precomputed. Wire types:
@@ -556,19 +555,6 @@ function writeSpan(span: ReadableSpan): void {
 // ---------------------------------------------------------------------------
 // Resources and scopes: encoded once per object.
 
-/** The resource's settled attributes; with async detectors still pending, the ones known so far. */
-function resourceAttributes(resource: Resource): Attributes {
-  if (!resource.asyncAttributesPending || typeof resource.getRawAttributes !== 'function') return resource.attributes;
-  // Reading `attributes` now would log an error: take the settled raw ones (first value of a key wins, as there).
-  const settled: Attributes = {};
-  for (const [key, value] of resource.getRawAttributes()) {
-    if (value == null || typeof (value as PromiseLike<unknown>).then === 'function' || key in settled) continue;
-    settled[key] = value as Attributes[string];
-  }
-  return settled;
-}
-
-/** ResourceSpans.resource field, as bytes. */
 const resourceFieldCache = new WeakMap<object, Buffer>();
 
 function writeResourceField(resource: Resource): void {
@@ -605,47 +591,12 @@ function scopeEntry(scope: Scope): ScopeEntry {
     endField(start, 1);
     const field = Buffer.from(buf.subarray(saved, pos));
     pos = saved;
-    entry = { key: `${scope.name}\n${scope.version ?? ''}\n${scope.schemaUrl ?? ''}`, field, schemaUrl: scope.schemaUrl || undefined };
+    entry = { key: scopeKey(scope), field, schemaUrl: scope.schemaUrl || undefined };
     scopeCache.set(scope, entry);
   }
   return entry;
 }
 
-// ---------------------------------------------------------------------------
-// Grouping: ResourceSpans per resource (object identity), ScopeSpans per scope
-// (name + version + schema URL), each in first-seen order.
-
-interface ScopeGroup {
-  scope: ScopeEntry;
-  spans: ReadableSpan[];
-}
-
-function groupSpans(spans: ReadableSpan[]): Map<Resource, Map<string, ScopeGroup>> {
-  const byResource = new Map<Resource, Map<string, ScopeGroup>>();
-  // Consecutive spans usually share resource and scope objects: skip the lookups then.
-  let lastResource: Resource | undefined;
-  let lastScope: Scope | undefined;
-  let lastGroup: ScopeGroup | undefined;
-  for (let i = 0; i < spans.length; i++) {
-    const span = spans[i];
-    const resource = span.resource;
-    const scope = span.instrumentationScope;
-    if (resource === lastResource && scope === lastScope && lastGroup !== undefined) {
-      lastGroup.spans.push(span);
-      continue;
-    }
-    let byScope = byResource.get(resource);
-    if (byScope === undefined) byResource.set(resource, (byScope = new Map()));
-    const entry = scopeEntry(scope);
-    let group = byScope.get(entry.key);
-    if (group === undefined) byScope.set(entry.key, (group = { scope: entry, spans: [] }));
-    group.spans.push(span);
-    lastResource = resource;
-    lastScope = scope;
-    lastGroup = group;
-  }
-  return byResource;
-}
 
 // ---------------------------------------------------------------------------
 
@@ -653,7 +604,7 @@ function groupSpans(spans: ReadableSpan[]): Map<Resource, Map<string, ScopeGroup
 export function encodeTraceRequest(spans: ReadableSpan[]): Uint8Array {
   pos = 0;
   if (buf.length === 0) setBuffer(Buffer.allocUnsafe(INITIAL_SIZE));
-  const groups = groupSpans(spans);
+  const groups = groupSpans(spans, scopeEntry);
   for (const [resource, byScope] of groups) {
     // Both outer lengths exceed 127 bytes for all but tiny batches.
     const resourceSpans = beginField(REQUEST_RESOURCE_SPANS, 3);

@@ -5,14 +5,13 @@
 import type { Context, Span } from '@opentelemetry/api';
 import { activeContext, isTracingSuppressed, runInContext } from '../context';
 import { hookTracer } from '../provider';
-import { callTraced, startSqlSpan } from './db';
+import { callTraced, startSqlSpan, wrapMethod } from './db';
 import type { Hook } from './index';
 import type { LoadedModule } from './module-hook';
 import { HookGuard, SPAN_KIND_CLIENT } from './shared';
 
 const guard = new HookGuard('pg');
 const tracer = hookTracer('pg');
-const kPatched = Symbol('tracing-agent.pg.patched');
 
 interface PgClient {
   connectionParameters?: { host?: string; port?: number; database?: string };
@@ -98,12 +97,6 @@ function wrapConnect(original: Fn): Fn {
   };
 }
 
-function patchProto(proto: Record<string, unknown> | undefined, name: string, wrap: (f: Fn) => Fn): void {
-  if (!proto || typeof proto[name] !== 'function' || (proto[name] as { [kPatched]?: boolean })[kPatched]) return;
-  const wrapped = wrap(proto[name] as Fn);
-  (wrapped as { [kPatched]?: boolean })[kPatched] = true;
-  proto[name] = wrapped;
-}
 
 /**
  * `pg.native` loads pg-native (libpq bindings) on first read, through a getter
@@ -119,7 +112,7 @@ function patchNative(pg: any): void {
     get(this: unknown) {
       const native = get.call(this);
       try {
-        if (typeof native?.Client?.prototype?.query === 'function') patchProto(native.Client.prototype, 'query', wrapQuery);
+        if (typeof native?.Client?.prototype?.query === 'function') wrapMethod(native.Client.prototype, 'query', wrapQuery);
       } catch (err) {
         guard.fail(err);
       }
@@ -132,12 +125,12 @@ export const hook: Hook = {
   patch(exports: any, module: LoadedModule) {
     if (module.id === 'pg') {
       if (typeof exports?.Client?.prototype?.query !== 'function') throw new Error('unexpected shape: no Client#query');
-      patchProto(exports.Client.prototype, 'query', wrapQuery);
+      wrapMethod(exports.Client.prototype, 'query', wrapQuery);
       // pg.Pool extends pg-pool's Pool; connect lives on that parent prototype.
-      if (exports.Pool?.prototype) patchProto(Object.getPrototypeOf(exports.Pool.prototype), 'connect', wrapConnect);
+      if (exports.Pool?.prototype) wrapMethod(Object.getPrototypeOf(exports.Pool.prototype), 'connect', wrapConnect);
       patchNative(exports);
     } else if (module.id === 'pg-pool' && typeof exports === 'function') {
-      patchProto(exports.prototype, 'connect', wrapConnect);
+      wrapMethod(exports.prototype, 'connect', wrapConnect);
     }
     return exports;
   },

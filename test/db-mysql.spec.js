@@ -31,11 +31,13 @@ describe('mysql2 and mysql', function () {
     { label: 'mysql2 2, mysql2/promise, --import', driver: 'mysql2/promise', flag: 'import', older: 'mysql2' },
     { label: 'mysql 2.18, --import', driver: 'mysql', flag: 'import' },
     { label: 'mysql 2.17, -r', driver: 'mysql', flag: 'require', older: 'mysql' },
+    { label: 'mysql2 3, pool cluster, callbacks, -r', driver: 'mysql2', flag: 'require', cluster: true },
+    { label: 'mysql2 3, pool cluster, mysql2/promise, --import', driver: 'mysql2/promise', flag: 'import', cluster: true },
   ];
   for (const v of variants) {
     it(`${v.label}: queries under their request, sanitised, MariaDB recognised`, async () => {
       const scope = `tracing-agent/${v.driver === 'mysql' ? 'mysql' : 'mysql2'}`;
-      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'mysql-app', DRIVER: v.driver, DRIVER_MODULE: v.older ? older[v.older] : undefined });
+      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'mysql-app', DRIVER: v.driver, DRIVER_MODULE: v.older ? older[v.older] : undefined, POOL_CLUSTER: v.cluster ? '1' : undefined });
       const svc = await startService(fixture('db-mysql.cjs'), { flag: v.flag, env });
       try {
         assert.equal((await get(`${svc.url}/users`)).body, 'ok');
@@ -81,9 +83,18 @@ describe('mysql2 and mysql', function () {
     }
   });
 
-  for (const driver of ['mysql2', 'mysql']) {
-    it(`${driver}: 50 concurrent requests on a pool of 2, every query under its own request`, async () => {
-      const svc = await startService(fixture('db-mysql.cjs'), { env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'mysql-pool', DRIVER: driver }) });
+  const pools = [
+    { label: 'mysql2: 50 concurrent requests on a pool of 2', driver: 'mysql2' },
+    { label: 'mysql: 50 concurrent requests on a pool of 2', driver: 'mysql' },
+    { label: 'mysql2 3: 50 concurrent requests on a pool cluster of two 1-connection pools', driver: 'mysql2', cluster: true },
+    { label: 'mysql2 3, mysql2/promise: 50 concurrent requests on a pool cluster', driver: 'mysql2/promise', cluster: true },
+    { label: 'mysql2 2: 50 concurrent requests on a pool cluster', driver: 'mysql2', cluster: true, older: 'mysql2' },
+    { label: 'mysql 2.18: 50 concurrent requests on a pool cluster', driver: 'mysql', cluster: true },
+  ];
+  for (const p of pools) {
+    it(`${p.label}, every query under its own request`, async () => {
+      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'mysql-pool', DRIVER: p.driver, DRIVER_MODULE: p.older ? older[p.older] : undefined, POOL_CLUSTER: p.cluster ? '1' : undefined });
+      const svc = await startService(fixture('db-mysql.cjs'), { env });
       try {
         const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => get(`${svc.url}/concurrent?n=${i}`)));
         answers.forEach((a, i) => assert.equal(a.body, String(i)));

@@ -5,6 +5,7 @@ const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
 const { packageAt } = require('./support/deps');
+const { startRedisCluster } = require('./support/redis-cluster');
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -44,16 +45,14 @@ describe('redis and ioredis', function () {
           assert.equal(s.kind, CLIENT);
           assert.equal(s.parentSpanId, server.spanId, `${s.name} is a child of the request`);
           assert.equal(s.attributes['db.system.name'], 'redis');
+          assert.equal(s.attributes['server.address'], '127.0.0.1', `${s.name} has the server's address`);
+          assert.equal(s.attributes['server.port'], 6379);
+          assert.equal(s.attributes['db.namespace'], '0');
         }
         const set = db.find((s) => s.attributes['db.query.text'] === 'SET ta:user:1 ?');
         assert.ok(set, 'SET with its key, value replaced');
         assert.equal(set.name, 'SET');
         assert.equal(set.attributes['db.operation.name'], 'SET');
-        if (!(v.driver === 'redis' && v.older)) {
-          assert.equal(set.attributes['server.address'], '127.0.0.1');
-          assert.equal(set.attributes['server.port'], 6379);
-          assert.equal(set.attributes['db.namespace'], '0');
-        }
         assert.ok(db.some((s) => s.attributes['db.query.text'] === 'GET ta:user:1'));
         assert.ok(db.some((s) => s.attributes['db.query.text'] === 'PUBLISH ta:channel ?'));
         if (v.driver === 'redis') {
@@ -64,6 +63,10 @@ describe('redis and ioredis', function () {
         } else {
           for (const text of ['MULTI', 'SET ta:m ?', 'INCR ta:n', 'EXEC', 'SET ta:p ?', 'GET ta:p']) assert.ok(db.some((s) => s.attributes['db.query.text'] === text), text);
         }
+        for (const text of ['SUBSCRIBE ta:events', 'PUBLISH ta:events ?', 'UNSUBSCRIBE ta:events']) assert.ok(db.some((s) => s.attributes['db.query.text'] === text), `pub/sub: ${text}`);
+        const subscribe = db.find((s) => s.name === 'SUBSCRIBE');
+        assert.equal(subscribe.attributes['db.operation.name'], 'SUBSCRIBE');
+        assert.equal(subscribe.status.code, 0, 'subscribed without error');
         const failed = db.find((s) => s.name === 'INCR' && s.status.code === ERROR);
         assert.match(failed.status.message, /not an integer/);
         assert.ok(!JSON.stringify(spans.map((s) => [s.attributes, s.events.map((e) => e.attributes), s.status])).includes('secret'), 'no value leaves the process');
@@ -82,6 +85,40 @@ describe('redis and ioredis', function () {
       for (const d of ['redis', 'ioredis']) assert.equal(spans.find((s) => s.scope.name === `tracing-agent/${d}` && s.name === 'GET').parentSpanId, server.spanId);
     } finally {
       await svc.stop();
+    }
+  });
+
+  describe('ioredis Cluster, on a one-node Redis Cluster', () => {
+    let cluster;
+    before(async () => {
+      cluster = await startRedisCluster();
+    });
+    after(async () => cluster && cluster.stop());
+
+    for (const v of [
+      { label: 'ioredis 5, --import', flag: 'import' },
+      { label: 'ioredis 4, -r', flag: 'require', older: true },
+    ]) {
+      it(`${v.label}: commands and pipelines routed by the cluster client, under their request, with the node's address`, async () => {
+        const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'redis-cluster', DRIVER: 'ioredis', DRIVER_MODULE: v.older ? older.ioredis : undefined, REDIS_CLUSTER_PORT: String(cluster.port) });
+        const svc = await startService(fixture('db-redis.cjs'), { flag: v.flag, env });
+        try {
+          assert.equal((await get(`${svc.url}/cluster`)).body, 'ok');
+          const texts = ['SET {ta}:user:1 ?', 'GET {ta}:user:1', 'SET {ta}:p ?', 'GET {ta}:p'];
+          const spans = await receiver.waitForSpans((s) => s.some((x) => x.kind === SERVER) && texts.every((t) => s.some((x) => x.attributes['db.query.text'] === t)));
+          const server = spans.find((s) => s.kind === SERVER);
+          for (const text of texts) {
+            const db = spans.filter((s) => s.attributes['db.query.text'] === text);
+            assert.equal(db.length, 1, `${text} traced once`);
+            assert.equal(db[0].parentSpanId, server.spanId, `${text} is a child of the request`);
+            assert.equal(db[0].attributes['server.port'], cluster.port);
+            assert.equal(db[0].attributes['server.address'], '127.0.0.1');
+          }
+          assert.ok(!JSON.stringify(spans.map((s) => s.attributes)).includes('secret'), 'no value leaves the process');
+        } finally {
+          await svc.stop();
+        }
+      });
     }
   });
 

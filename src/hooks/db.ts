@@ -69,11 +69,13 @@ export function endDbSpan(span: Span, err: unknown): void {
  * Calls the driver's function so that its span ends with the query, whichever
  * way the driver reports the end: a callback among the arguments, or a
  * returned promise. Results, errors and return values stay exactly the driver's.
+ * A last function argument that is not a callback (a pub/sub listener) is
+ * passed through untouched when lastFunctionIsCallback is false.
  */
-export function callTraced(span: Span, original: (...args: any[]) => any, thisArg: unknown, args: IArguments | unknown[]): any {
+export function callTraced(span: Span, original: (...args: any[]) => any, thisArg: unknown, args: IArguments | unknown[], lastFunctionIsCallback = true): any {
   const list = Array.prototype.slice.call(args) as unknown[];
   const last = list.length - 1;
-  if (last >= 0 && typeof list[last] === 'function') {
+  if (lastFunctionIsCallback && last >= 0 && typeof list[last] === 'function') {
     const callback = list[last] as (...a: unknown[]) => unknown;
     list[last] = function (this: unknown, err: unknown) {
       endDbSpan(span, err);

@@ -35,7 +35,9 @@ function targetOf(client: NodeRedisClient): RedisTarget {
 
 type Fn = (...a: any[]) => any;
 
-function traced(original: Fn, describe: (self: NodeRedisClient, args: IArguments) => [string, string, number?] | undefined): Fn {
+// A pub/sub method's last function is the message listener, not a callback:
+// those spans end with the returned promise.
+function traced(original: Fn, describe: (self: NodeRedisClient, args: IArguments) => [string, string, number?] | undefined, lastFunctionIsCallback = true): Fn {
   return function (this: NodeRedisClient) {
     const parent = activeContext();
     if (!guard.enabled || isTracingSuppressed(parent)) return original.apply(this, arguments as unknown as unknown[]);
@@ -48,7 +50,7 @@ function traced(original: Fn, describe: (self: NodeRedisClient, args: IArguments
       guard.fail(err);
       return original.apply(this, arguments as unknown as unknown[]);
     }
-    return callTraced(span, original, this, arguments);
+    return callTraced(span, original, this, arguments, lastFunctionIsCallback);
   };
 }
 
@@ -66,7 +68,7 @@ function describeBatch(commands: unknown, operation: string): [string, string, n
 }
 
 // node-redis 4 sends single commands through a private method: they are seen
-// where they enter the command queue, while a command of the client's is running.
+// where they enter the command queue, while a method of the client's is running.
 let commandClient: NodeRedisClient | undefined;
 let inBatch = false;
 
@@ -86,20 +88,20 @@ function markClient(original: Fn, batch: boolean): Fn {
 }
 
 function wrapAddCommand(original: Fn): Fn {
-  return function addCommand(this: unknown, args: unknown) {
+  return function addCommand(this: unknown) {
     const parent = activeContext();
-    if (inBatch || !guard.enabled || isTracingSuppressed(parent)) return original.apply(this, arguments as unknown as unknown[]);
+    // Only what the app sent through a client method: the client's own
+    // handshake (HELLO, SELECT, CLIENT SETINFO) is not traced, as in node-redis 5.
+    if (commandClient === undefined || inBatch || !guard.enabled || isTracingSuppressed(parent)) return original.apply(this, arguments as unknown as unknown[]);
     let span;
     try {
       const what = describeCommand(undefined as never, arguments);
       if (what === undefined) return original.apply(this, arguments as unknown as unknown[]);
-      // The queue does not know its client's address; known when the command came through a patched client method.
-      span = startRedisSpan(tracer, parent, commandClient ? targetOf(commandClient) : {}, what[0], what[1]);
+      span = startRedisSpan(tracer, parent, targetOf(commandClient), what[0], what[1]);
     } catch (err) {
       guard.fail(err);
       return original.apply(this, arguments as unknown as unknown[]);
     }
-    void args;
     return callTraced(span, original, this, arguments);
   };
 }
@@ -121,7 +123,13 @@ export const hook: Hook = {
       const Queue = require(path.join(module.baseDir, 'dist', 'lib', 'client', 'commands-queue.js')).default;
       if (!wrapMethod(Queue?.prototype, 'addCommand', wrapAddCommand)) throw new Error('unexpected shape: no RedisCommandsQueue#addCommand');
       wrapMethod(proto, 'commandsExecutor', (o) => markClient(o, false));
+      // Its command methods (get, SET, …) call the executor they captured when
+      // the module loaded, before this patch: mark the client on each of them.
+      const commands = require(path.join(module.baseDir, 'dist', 'lib', 'client', 'commands.js')).default ?? {};
+      for (const name of Object.keys(commands)) wrapMethod(proto, name, (o) => markClient(o, false));
       wrapMethod(proto, 'sendCommand', (o) => markClient(o, false));
+      wrapMethod(proto, 'functionsExecuter', (o) => markClient(o, false));
+      wrapMethod(proto, 'scriptsExecuter', (o) => markClient(o, false));
       // multiExecutor(commands, selectedDB, chainId): a chain id means MULTI, none a pipeline.
       wrapMethod(proto, 'multiExecutor', (o) => markClient(traced(o, (_s, a) => describeBatch(a[0], a[2] ? 'MULTI' : 'PIPELINE')), true));
     } else {
@@ -132,8 +140,8 @@ export const hook: Hook = {
         const channels = Array.isArray(a[0]) ? a[0] : a[0] === undefined ? [] : [a[0]];
         return [name, `${name} ${channels.map(String).join(' ')}`.trim()];
       };
-      wrapMethod(proto, name, (o) => traced(o, describe));
-      wrapMethod(proto, LOWER[name], (o) => traced(o, describe));
+      wrapMethod(proto, name, (o) => traced(o, describe, false));
+      wrapMethod(proto, LOWER[name], (o) => traced(o, describe, false));
     }
     return exports;
   },

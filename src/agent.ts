@@ -11,7 +11,7 @@ import { getTracing, initProvider, loadedTracing } from './provider';
 
 const STARTED = Symbol.for('tracing-agent.started');
 
-/** Load the SDK shortly after startup, off the first request's path, without holding the process. */
+/** Set up the span processor and exporters shortly after startup, off the first request's path, without holding the process. */
 const PRELOAD_DELAY_MS = 200;
 
 export interface StartResult {

@@ -1,23 +1,23 @@
-// The TracerProvider, its resource, sampler, limits and span processor, and
-// the API globals that let any copy of @opentelemetry/api (the app's too) use it.
+// The tracing core (resource, sampler, span processor) and the API globals
+// that let any copy of @opentelemetry/api (the app's too) use it.
 //
-// The SDK costs ~70 ms to load, so it is loaded on the first span (or shortly
-// after startup, on an unref'd timer, when the process is still running then):
-// the API globals registered at startup are small stand-ins that load it on demand.
+// The agent's own spans (src/span.ts) need none of the SDK, which costs ~60 ms
+// and ~15 MiB to load: it is loaded only for the app's own API spans, when the
+// app first asks for a tracer (shortly after, on an unref'd timer, or at its
+// first span). The API globals registered at startup are small stand-ins.
 
 import type { Span, SpanOptions, Tracer, TracerProvider, Context, TextMapPropagator } from '@opentelemetry/api';
 import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { Resource } from '@opentelemetry/resources';
 import type { Config } from './config';
-import { activeContext, contextManager } from './context';
+import { activeContext, contextManager, contextWithSpan } from './context';
 import type { SpanShared } from './span';
 import { log } from './log';
 import type { BatchProcessor } from './processor';
 import { VERSION } from './version';
 
 export interface Tracing {
-  provider: NodeTracerProvider;
   processor: BatchProcessor;
   sampler: Sampler;
   resource: Resource;
@@ -26,6 +26,8 @@ export interface Tracing {
 let config: Config | undefined;
 let tracing: Tracing | undefined;
 let loadFailed = false;
+let sdkProvider: NodeTracerProvider | undefined;
+let sdkFailed = false;
 
 /** The SDK's version, read from its package.json (it does not export one). */
 function sdkVersion(): string {
@@ -56,51 +58,29 @@ function resourceAttributes(cfg: Config): Record<string, string | number> {
   return attributes;
 }
 
-function createSampler(cfg: Config, sdk: typeof import('@opentelemetry/sdk-trace-node')) {
-  const { name, ratio } = cfg.sampler;
-  switch (name) {
-    case 'always_on':
-      return new sdk.AlwaysOnSampler();
-    case 'always_off':
-      return new sdk.AlwaysOffSampler();
-    case 'traceidratio':
-      return new sdk.TraceIdRatioBasedSampler(ratio);
-    case 'parentbased_always_off':
-      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOffSampler() });
-    case 'parentbased_traceidratio':
-      return new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(ratio) });
-    default:
-      return new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() });
-  }
+/** A settled resource with the SDK's Resource interface (no async detectors: nothing to wait for). */
+function createResource(attributes: Resource['attributes']): Resource {
+  const resource: Resource = {
+    attributes,
+    asyncAttributesPending: false,
+    schemaUrl: undefined,
+    waitForAsyncAttributes: () => Promise.resolve(),
+    getRawAttributes: () => Object.entries(attributes),
+    merge: (other) => (other ? createResource({ ...attributes, ...other.attributes }) : resource),
+  };
+  return resource;
 }
 
 function load(cfg: Config): Tracing {
-  const sdk = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
-  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   // Required here, not at the top: none of this is needed before the first span.
   const { BatchProcessor } = require('./processor') as typeof import('./processor');
   const { createExporters } = require('./exporters') as typeof import('./exporters');
+  const { createSampler } = require('./sampler') as typeof import('./sampler');
   const processor = new BatchProcessor(createExporters(cfg), cfg.batch);
-  const limits = cfg.spanLimits;
-  const resource = resourceFromAttributes(resourceAttributes(cfg));
-  const sampler = createSampler(cfg, sdk);
-  const provider = new sdk.NodeTracerProvider({
-    resource,
-    sampler,
-    spanLimits: {
-      attributeValueLengthLimit: limits.attributeValueLengthLimit,
-      attributeCountLimit: limits.attributeCountLimit,
-      eventCountLimit: limits.eventCountLimit,
-      linkCountLimit: limits.linkCountLimit,
-      attributePerEventCountLimit: limits.attributePerEventCountLimit,
-      attributePerLinkCountLimit: limits.attributePerLinkCountLimit,
-    },
-    spanProcessors: [processor],
-  });
-  return { provider, processor, sampler, resource };
+  return { processor, sampler: createSampler(cfg.sampler), resource: createResource(resourceAttributes(cfg)) };
 }
 
-/** The loaded SDK, loading it now if needed; undefined when disabled or broken. */
+/** The tracing core, set up now if needed; undefined when disabled or broken. */
 export function getTracing(): Tracing | undefined {
   if (tracing !== undefined || loadFailed || config === undefined) return tracing;
   try {
@@ -110,6 +90,34 @@ export function getTracing(): Tracing | undefined {
     log.error(`cannot start the tracer, tracing is off: ${(err as Error).message}`);
   }
   return tracing;
+}
+
+/** The SDK's provider for the app's API spans, on the same sampler, resource and processor. */
+function getSdkProvider(): NodeTracerProvider | undefined {
+  if (sdkProvider !== undefined || sdkFailed) return sdkProvider;
+  const core = getTracing();
+  if (core === undefined || config === undefined) return undefined;
+  try {
+    const sdk = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
+    const limits = config.spanLimits;
+    sdkProvider = new sdk.NodeTracerProvider({
+      resource: core.resource,
+      sampler: core.sampler,
+      spanLimits: {
+        attributeValueLengthLimit: limits.attributeValueLengthLimit,
+        attributeCountLimit: limits.attributeCountLimit,
+        eventCountLimit: limits.eventCountLimit,
+        linkCountLimit: limits.linkCountLimit,
+        attributePerEventCountLimit: limits.attributePerEventCountLimit,
+        attributePerLinkCountLimit: limits.attributePerLinkCountLimit,
+      },
+      spanProcessors: [core.processor],
+    });
+  } catch (err) {
+    sdkFailed = true;
+    log.error(`cannot load the OpenTelemetry SDK, the app's own spans are off: ${(err as Error).message}`);
+  }
+  return sdkProvider;
 }
 
 /** The configuration in effect (undefined before start). */
@@ -135,7 +143,7 @@ class DeferredTracer implements Tracer {
   ) {}
 
   private resolve(): Tracer | undefined {
-    if (this.real === undefined) this.real = getTracing()?.provider.getTracer(this.name, this.version, this.options);
+    if (this.real === undefined) this.real = getSdkProvider()?.getTracer(this.name, this.version, this.options);
     return this.real;
   }
 
@@ -182,10 +190,13 @@ class HookTracer implements Tracer {
     return spanModule().startAgentSpan(this.shared, tracing.sampler, name, options?.kind ?? 0, options?.attributes, context ?? activeContext());
   }
 
-  startActiveSpan(...args: unknown[]): unknown {
-    const tracer = getTracing()?.provider.getTracer(this.name, VERSION);
-    if (tracer) return (tracer.startActiveSpan as (...a: unknown[]) => unknown)(...args);
-    return (args[args.length - 1] as (span: Span) => unknown)(nonRecordingSpan());
+  startActiveSpan(name: string, ...rest: unknown[]): unknown {
+    // (name, fn) | (name, options, fn) | (name, options, context, fn), as the API's.
+    const fn = rest[rest.length - 1] as (span: Span) => unknown;
+    const options = rest.length > 1 ? (rest[0] as SpanOptions | undefined) : undefined;
+    const parent = rest.length > 2 ? ((rest[1] as Context | undefined) ?? activeContext()) : activeContext();
+    const span = this.startSpan(name, options, parent);
+    return contextManager.with(contextWithSpan(parent, span), fn, undefined, span);
   }
 }
 
@@ -194,8 +205,16 @@ export function hookTracer(hook: string): Tracer {
   return new HookTracer(`tracing-agent/${hook}`);
 }
 
+/** Load the SDK shortly after the app first asks for a tracer, off its first span's path, without holding the process. */
+const SDK_PRELOAD_DELAY_MS = 200;
+let sdkPreload: NodeJS.Timeout | undefined;
+
 const deferredProvider: TracerProvider = {
   getTracer(name, version, options) {
+    if (sdkPreload === undefined && sdkProvider === undefined) {
+      sdkPreload = setTimeout(getSdkProvider, SDK_PRELOAD_DELAY_MS);
+      sdkPreload.unref();
+    }
     return new DeferredTracer(name, version, options);
   },
 };

@@ -1,10 +1,13 @@
 // Batches ended spans and hands them to the exporters. The queue is bounded
 // (spans beyond it are dropped and counted), timers and sockets never keep the
 // process alive, and the ending process can drain it synchronously.
+//
+// With one exporter that can encode as spans end (OTLP http/protobuf, the
+// default), waiting spans are held as encoded requests instead of objects.
 
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { Exporter } from './exporters/types';
+import type { EncodingBatch, Exporter } from './exporters/types';
 import { log } from './log';
 
 export interface BatchOptions {
@@ -30,12 +33,30 @@ export interface ProcessorStats {
   failed: number;
 }
 
+/** A batch encoded while its spans ended, ready to send. */
+interface EncodedRequest {
+  body: Uint8Array;
+  count: number;
+}
+
+type Batch = ReadableSpan[] | EncodedRequest;
+
+function countOf(batch: Batch): number {
+  return Array.isArray(batch) ? batch.length : batch.count;
+}
+
 export class BatchProcessor implements SpanProcessor {
+  /** Object mode: ended spans waiting. */
   private queue: ReadableSpan[] = [];
+  /** Encoding mode: the exporter that encodes, the batch filling, the full batches waiting for a send slot. */
+  private readonly encoder: Exporter | undefined;
+  private filling: EncodingBatch | undefined;
+  private encoded: EncodedRequest[] = [];
+  private encodedCount = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   /** Batches handed to an exporter and not yet acknowledged; resent by a synchronous drain. */
-  private readonly unacknowledged = new Set<ReadableSpan[]>();
+  private readonly unacknowledged = new Set<Batch>();
   private readonly stats: ProcessorStats = { queued: 0, exported: 0, dropped: 0, failed: 0 };
   private readonly openSpans = new Set<Span>();
   private shutDown = false;
@@ -52,7 +73,15 @@ export class BatchProcessor implements SpanProcessor {
     private readonly options: BatchOptions,
     /** Track spans between start and end, so the ending process can close them. */
     private trackOpenSpans = true,
-  ) {}
+  ) {
+    const only = exporters.length === 1 ? exporters[0] : undefined;
+    if (only?.createBatch && only.sendEncoded && only.sendEncodedSync) this.encoder = only;
+  }
+
+  /** Spans ended and not yet handed to an exporter. */
+  private queuedCount(): number {
+    return this.encoder === undefined ? this.queue.length : (this.filling?.count ?? 0) + this.encodedCount;
+  }
 
   onStart(span: Span, _parentContext: Context): void {
     if (!this.trackOpenSpans) return;
@@ -68,15 +97,29 @@ export class BatchProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     if (this.trackOpenSpans) this.openSpans.delete(span as unknown as Span);
     if (this.shutDown || this.exporters.length === 0 || (span.spanContext().traceFlags & 1) === 0) return;
-    if (this.queue.length >= this.options.maxQueueSize) {
+    if (this.queuedCount() >= this.options.maxQueueSize) {
       this.stats.dropped++;
       if (this.stats.dropped === 1 || this.stats.dropped % 10000 === 0)
         log.warn(`span queue full (OTEL_BSP_MAX_QUEUE_SIZE=${this.options.maxQueueSize}): ${this.stats.dropped} spans dropped so far`);
       return;
     }
-    this.queue.push(span);
+    let batchSize: number;
+    if (this.encoder !== undefined) {
+      const filling = (this.filling ??= this.encoder.createBatch!());
+      try {
+        filling.add(span);
+      } catch (err) {
+        this.stats.dropped++;
+        log.once('warn', 'encode-span', `a span could not be encoded and was dropped: ${(err as Error).message}`);
+        return;
+      }
+      batchSize = filling.count;
+    } else {
+      this.queue.push(span);
+      batchSize = this.queue.length;
+    }
     this.stats.queued++;
-    if (this.queue.length >= this.options.maxExportBatchSize) this.exportNow();
+    if (batchSize >= this.options.maxExportBatchSize) this.exportNow();
     else if (this.timer === undefined) {
       // (Only reached once per batch window, so the exit check costs the hot path nothing.)
       if (this.syncUntil !== undefined) {
@@ -98,27 +141,56 @@ export class BatchProcessor implements SpanProcessor {
 
   /** Spans queued or travelling. */
   pendingCount(): number {
-    let count = this.queue.length;
-    for (const batch of this.unacknowledged) count += batch.length;
+    let count = this.queuedCount();
+    for (const batch of this.unacknowledged) count += countOf(batch);
     return count;
   }
 
   /** Whether an exit would have anything to send: spans queued, travelling, or still open. */
   hasWorkAtExit(): boolean {
-    return !this.shutDown && this.exporters.length > 0 && (this.queue.length > 0 || this.inFlight.size > 0 || this.openSpans.size > 0);
+    return !this.shutDown && this.exporters.length > 0 && (this.queuedCount() > 0 || this.inFlight.size > 0 || this.openSpans.size > 0);
   }
 
   getStats(): ProcessorStats {
-    return { ...this.stats, queued: this.queue.length };
+    return { ...this.stats, queued: this.queuedCount() };
   }
 
   hasPendingWork(): boolean {
-    return this.queue.length > 0 || this.inFlight.size > 0;
+    return this.queuedCount() > 0 || this.inFlight.size > 0;
+  }
+
+  /** Encoding mode: the filling batch becomes a request waiting to be sent. */
+  private closeFilling(): void {
+    const filling = this.filling;
+    if (filling === undefined || filling.count === 0) return;
+    this.filling = undefined;
+    let body: Uint8Array;
+    try {
+      body = filling.finish();
+    } catch (err) {
+      this.stats.failed += filling.count;
+      log.once('warn', 'export-crash', `export failed: ${(err as Error).message}`);
+      return;
+    }
+    this.encoded.push({ body, count: filling.count });
+    this.encodedCount += filling.count;
+  }
+
+  /** The next batch to send, at most maxExportBatchSize spans; undefined when nothing waits. */
+  private takeBatch(): Batch | undefined {
+    if (this.encoder === undefined) return this.queue.length > 0 ? this.queue.splice(0, this.options.maxExportBatchSize) : undefined;
+    if (this.encoded.length === 0) this.closeFilling();
+    const request = this.encoded.shift();
+    if (request !== undefined) this.encodedCount -= request.count;
+    return request;
   }
 
   private exportNow(): void {
-    while (this.queue.length > 0 && this.inFlight.size < MAX_IN_FLIGHT) {
-      const batch = this.queue.splice(0, this.options.maxExportBatchSize);
+    // A full batch closes now, even with no send slot free: the next spans start a new one.
+    if (this.encoder !== undefined && (this.filling?.count ?? 0) >= this.options.maxExportBatchSize) this.closeFilling();
+    while (this.inFlight.size < MAX_IN_FLIGHT) {
+      const batch = this.takeBatch();
+      if (batch === undefined) break;
       this.track(this.sendBatch(batch));
     }
   }
@@ -128,18 +200,21 @@ export class BatchProcessor implements SpanProcessor {
     promise.then(() => {
       this.inFlight.delete(promise);
       // More spans may have queued while this batch travelled.
-      if (this.queue.length >= this.options.maxExportBatchSize) this.exportNow();
+      if (this.encoder !== undefined ? this.encoded.length > 0 : this.queue.length >= this.options.maxExportBatchSize) this.exportNow();
     });
   }
 
-  private async sendBatch(batch: ReadableSpan[]): Promise<void> {
+  private async sendBatch(batch: Batch): Promise<void> {
     this.unacknowledged.add(batch);
+    const count = countOf(batch);
     try {
-      const results = await Promise.all(this.exporters.map((e) => e.send(batch)));
-      if (results.every(Boolean)) this.stats.exported += batch.length;
-      else this.stats.failed += batch.length;
+      const results = Array.isArray(batch)
+        ? await Promise.all(this.exporters.map((e) => e.send(batch)))
+        : [await this.encoder!.sendEncoded!(batch.body, batch.count)];
+      if (results.every(Boolean)) this.stats.exported += count;
+      else this.stats.failed += count;
     } catch (err) {
-      this.stats.failed += batch.length;
+      this.stats.failed += count;
       log.once('warn', 'export-crash', `export failed: ${(err as Error).message}`);
     } finally {
       this.unacknowledged.delete(batch);
@@ -152,11 +227,8 @@ export class BatchProcessor implements SpanProcessor {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    while (this.queue.length > 0 || this.inFlight.size > 0) {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.options.maxExportBatchSize);
-        this.track(this.sendBatch(batch));
-      }
+    while (this.queuedCount() > 0 || this.inFlight.size > 0) {
+      for (let batch = this.takeBatch(); batch !== undefined; batch = this.takeBatch()) this.track(this.sendBatch(batch));
       await Promise.all(Array.from(this.inFlight));
     }
   }
@@ -173,8 +245,12 @@ export class BatchProcessor implements SpanProcessor {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (this.encoder !== undefined) {
+      this.flushEncodedSync(this.encoder, budgetMs);
+      return;
+    }
     const spans: ReadableSpan[] = [];
-    for (const batch of this.unacknowledged) for (const span of batch) spans.push(span);
+    for (const batch of this.unacknowledged) for (const span of batch as ReadableSpan[]) spans.push(span);
     this.unacknowledged.clear();
     for (const span of this.queue) spans.push(span);
     this.queue = [];
@@ -205,6 +281,35 @@ export class BatchProcessor implements SpanProcessor {
       const count = Math.min(size, spans.length - b * size);
       if (delivered[b]) this.stats.exported += count;
       else this.stats.failed += count;
+    }
+  }
+
+  /** flushSync in encoding mode: the requests travelling, waiting and filling, in that order. */
+  private flushEncodedSync(encoder: Exporter, budgetMs: number): void {
+    const requests = Array.from(this.unacknowledged) as EncodedRequest[];
+    this.unacknowledged.clear();
+    this.closeFilling();
+    requests.push(...this.encoded);
+    this.encoded = [];
+    this.encodedCount = 0;
+    const deadline = Date.now() + budgetMs;
+    let failing = false;
+    for (const request of requests) {
+      const left = deadline - Date.now();
+      // A collector that failed one request of this drain will fail the next: keep the budget.
+      let ok = false;
+      if (!failing && left > 0) {
+        try {
+          ok = encoder.sendEncodedSync!(request.body, request.count, left);
+        } catch (err) {
+          log.once('warn', 'export-crash', `export failed: ${(err as Error).message}`);
+        }
+      }
+      if (ok) this.stats.exported += request.count;
+      else {
+        failing = true;
+        this.stats.failed += request.count;
+      }
     }
   }
 

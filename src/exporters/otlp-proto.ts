@@ -557,18 +557,23 @@ function writeSpan(span: ReadableSpan): void {
 
 const resourceFieldCache = new WeakMap<object, Buffer>();
 
-function writeResourceField(resource: Resource): void {
+/** The ResourceSpans.resource field as bytes. Uses the shared buffer at pos, leaving pos as it was. */
+function resourceField(resource: Resource): Buffer {
   const cached = resourceFieldCache.get(resource);
-  if (cached !== undefined) {
-    writeBytes(cached);
-    return;
-  }
+  if (cached !== undefined) return cached;
   const at = pos;
   const start = beginField(RESOURCE_SPANS_RESOURCE, 2);
   writeAttributes(RESOURCE_ATTRIBUTES, resourceAttributes(resource));
   endField(start, 2);
+  const field = Buffer.from(buf.subarray(at, pos));
+  pos = at;
   // A resource still waiting for async attributes will change: cache it once settled.
-  if (!resource.asyncAttributesPending) resourceFieldCache.set(resource, Buffer.from(buf.subarray(at, pos)));
+  if (!resource.asyncAttributesPending) resourceFieldCache.set(resource, field);
+  return field;
+}
+
+function writeResourceField(resource: Resource): void {
+  writeBytes(resourceField(resource));
 }
 
 interface ScopeEntry {
@@ -626,4 +631,124 @@ export function encodeTraceRequest(spans: ReadableSpan[]): Uint8Array {
   buf.copy(out, 0, 0, pos);
   if (buf.length > KEEP_AT_MOST) setBuffer(Buffer.allocUnsafe(INITIAL_SIZE));
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// Encoding as spans end: a batch waiting for export holds bytes, not span
+// objects, so ended spans die young (no promotion to the old generation, less
+// memory resident under load). Spans of one scope go to one growing chunk;
+// finish() nests the chunks into the request.
+
+interface Chunk {
+  scope: ScopeEntry;
+  buf: Buffer;
+  view: DataView;
+  pos: number;
+}
+
+const CHUNK_SIZE = 16 * 1024;
+
+/** One export request being filled span by span (protobuf). */
+export class ProtoBatch {
+  count = 0;
+  private readonly groups = new Map<Resource, Map<string, Chunk>>();
+  // Consecutive spans usually share resource and scope: skip the lookups then.
+  private lastResource: Resource | undefined;
+  private lastScope: Scope | undefined;
+  private lastChunk: Chunk | undefined;
+
+  add(span: ReadableSpan): void {
+    const chunk = this.chunkFor(span.resource, span.instrumentationScope);
+    const sharedBuf = buf;
+    const sharedView = view;
+    const sharedPos = pos;
+    buf = chunk.buf;
+    view = chunk.view;
+    pos = chunk.pos;
+    try {
+      writeSpan(span);
+      this.count++;
+    } catch (err) {
+      pos = chunk.pos; // a span that cannot be encoded leaves nothing behind
+      throw err;
+    } finally {
+      chunk.buf = buf;
+      chunk.view = view;
+      chunk.pos = pos;
+      buf = sharedBuf;
+      view = sharedView;
+      pos = sharedPos;
+    }
+  }
+
+  private chunkFor(resource: Resource, scope: Scope): Chunk {
+    if (resource === this.lastResource && scope === this.lastScope && this.lastChunk !== undefined) return this.lastChunk;
+    if (buf.length === 0) setBuffer(Buffer.allocUnsafe(INITIAL_SIZE));
+    let byScope = this.groups.get(resource);
+    if (byScope === undefined) this.groups.set(resource, (byScope = new Map()));
+    const entry = scopeEntry(scope);
+    let chunk = byScope.get(entry.key);
+    if (chunk === undefined) {
+      const b = Buffer.allocUnsafe(CHUNK_SIZE);
+      chunk = { scope: entry, buf: b, view: new DataView(b.buffer, b.byteOffset, b.length), pos: 0 };
+      byScope.set(entry.key, chunk);
+    }
+    this.lastResource = resource;
+    this.lastScope = scope;
+    this.lastChunk = chunk;
+    return chunk;
+  }
+
+  /** The ExportTraceServiceRequest with every span added, in a buffer of its own. */
+  finish(): Uint8Array {
+    if (buf.length === 0) setBuffer(Buffer.allocUnsafe(INITIAL_SIZE));
+    // Sizes first (every length is known), then one exact write.
+    const plan: { resource: Buffer; schemaUrl: string | undefined; scopes: { chunk: Chunk; size: number }[]; size: number }[] = [];
+    let total = 0;
+    for (const [resource, byScope] of this.groups) {
+      const entry = { resource: resourceField(resource), schemaUrl: resource.schemaUrl || undefined, scopes: [] as { chunk: Chunk; size: number }[], size: 0 };
+      let size = entry.resource.length;
+      for (const chunk of byScope.values()) {
+        const scopeSize = chunk.scope.field.length + chunk.pos + (chunk.scope.schemaUrl ? stringFieldSize(chunk.scope.schemaUrl) : 0);
+        entry.scopes.push({ chunk, size: scopeSize });
+        size += 1 + varint32Size(scopeSize) + scopeSize;
+      }
+      if (entry.schemaUrl) size += stringFieldSize(entry.schemaUrl);
+      entry.size = size;
+      total += 1 + varint32Size(size) + size;
+      plan.push(entry);
+    }
+    const sharedBuf = buf;
+    const sharedView = view;
+    const sharedPos = pos;
+    setBuffer(Buffer.allocUnsafe(total));
+    pos = 0;
+    try {
+      for (const entry of plan) {
+        buf[pos++] = REQUEST_RESOURCE_SPANS;
+        writeVarint32(entry.size);
+        writeBytes(entry.resource);
+        for (const { chunk, size } of entry.scopes) {
+          buf[pos++] = RESOURCE_SPANS_SCOPE_SPANS;
+          writeVarint32(size);
+          writeBytes(chunk.scope.field);
+          chunk.buf.copy(buf, pos, 0, chunk.pos);
+          pos += chunk.pos;
+          if (chunk.scope.schemaUrl) writeStringField(SCOPE_SPANS_SCHEMA_URL, chunk.scope.schemaUrl);
+        }
+        if (entry.schemaUrl) writeStringField(RESOURCE_SPANS_SCHEMA_URL, entry.schemaUrl);
+      }
+      // (buf is the exact-size buffer, unless a size above was short and it grew.)
+      return buf.subarray(0, pos);
+    } finally {
+      buf = sharedBuf;
+      view = sharedView;
+      pos = sharedPos;
+    }
+  }
+}
+
+function stringFieldSize(s: string): number {
+  const bytes = Buffer.byteLength(s);
+  return 1 + varint32Size(bytes) + bytes;
 }

@@ -6,15 +6,23 @@ import type { Config } from '../config';
 import { log } from '../log';
 import { VERSION } from '../version';
 import { post, postSync, type PostResult } from './post';
-import type { Exporter } from './types';
+import type { EncodingBatch, Exporter } from './types';
+
+function newProtoBatch(): EncodingBatch {
+  const { ProtoBatch } = require('./otlp-proto') as typeof import('./otlp-proto');
+  return new ProtoBatch();
+}
 
 export class OtlpExporter implements Exporter {
   readonly description: string;
+  readonly createBatch: (() => EncodingBatch) | undefined;
   private readonly headers: Record<string, string>;
   private failures = 0;
 
   constructor(private readonly config: Config['otlp']) {
     this.description = `otlp ${config.protocol} ${config.endpoint}`;
+    // http/protobuf encodes spans as they end; http/json per batch, from the span objects.
+    this.createBatch = config.protocol === 'http/json' ? undefined : newProtoBatch;
     this.headers = {
       ...config.headers,
       'content-type': config.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
@@ -33,16 +41,22 @@ export class OtlpExporter implements Exporter {
   }
 
   async send(spans: ReadableSpan[]): Promise<boolean> {
-    let body = this.encode(spans);
+    return this.sendEncoded(this.encode(spans), spans.length);
+  }
+
+  sendSync(spans: ReadableSpan[], budgetMs: number): boolean {
+    return this.sendEncodedSync(this.encode(spans), spans.length, budgetMs);
+  }
+
+  async sendEncoded(body: Uint8Array, count: number): Promise<boolean> {
     if (this.config.compression === 'gzip') {
       body = await new Promise<Uint8Array>((resolve, reject) => gzip(body, (err, out) => (err ? reject(err) : resolve(out))));
     }
     const result = await post({ url: this.config.endpoint, headers: this.headers, body, timeoutMs: this.config.timeoutMs });
-    return this.report(result, spans.length);
+    return this.report(result, count);
   }
 
-  sendSync(spans: ReadableSpan[], budgetMs: number): boolean {
-    let body = this.encode(spans);
+  sendEncodedSync(body: Uint8Array, count: number, budgetMs: number): boolean {
     if (this.config.compression === 'gzip') body = gzipSync(body);
     const result = postSync({
       url: this.config.endpoint,
@@ -50,7 +64,7 @@ export class OtlpExporter implements Exporter {
       body,
       timeoutMs: Math.min(budgetMs, this.config.timeoutMs),
     });
-    return this.report(result, spans.length);
+    return this.report(result, count);
   }
 
   private report(result: PostResult, count: number): boolean {

@@ -15,4 +15,23 @@ export interface Exporter {
    * longer run (`process.exit`, fatal errors): blocks for at most `budgetMs`.
    */
   sendSync(spans: ReadableSpan[], budgetMs: number): boolean;
+  /**
+   * Optional, used when this is the only exporter: a batch that encodes each
+   * span as it ends, so waiting spans are held as bytes, not objects.
+   */
+  createBatch?(): EncodingBatch;
+  /** Delivers a request made by a batch of createBatch(), as send() does. */
+  sendEncoded?(body: Uint8Array, count: number): Promise<boolean>;
+  /** Delivers a request made by a batch of createBatch(), as sendSync() does. */
+  sendEncodedSync?(body: Uint8Array, count: number, budgetMs: number): boolean;
+}
+
+/** An export request filled span by span. */
+export interface EncodingBatch {
+  /** Spans added so far. */
+  readonly count: number;
+  /** Encodes one ended span into the request. */
+  add(span: ReadableSpan): void;
+  /** The request body with every span added. */
+  finish(): Uint8Array;
 }

@@ -9,7 +9,7 @@ const zlib = require('node:zlib');
 const api = require('@opentelemetry/api');
 const { BasicTracerProvider } = require('@opentelemetry/sdk-trace-node');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
-const { encodeTraceRequest } = require('../dist/exporters/otlp-proto');
+const { encodeTraceRequest, ProtoBatch } = require('../dist/exporters/otlp-proto');
 const { encodeTraceRequestJson } = require('../dist/exporters/otlp-json');
 const { startReceiver, normalize, ExportTraceServiceRequest, findSpan, spanTree } = require('./support/receiver');
 
@@ -385,6 +385,32 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     encodeTraceRequest([tiny]);
     assert.ok(Buffer.from(first).equals(copy), 'a result is not overwritten by later calls');
     assertRoundTrip(p.ended, p.ended.map((s) => expectedSpan(s, { flags: TraceFlags.SAMPLED | HAS_IS_REMOTE })));
+  });
+
+  it('protobuf span by span (as spans end): the same bytes as encoding the batch at once', () => {
+    const bySpan = (spans) => {
+      const batch = new ProtoBatch();
+      for (const span of spans) batch.add(span);
+      assert.equal(batch.count, spans.length);
+      return Buffer.from(batch.finish());
+    };
+    const a = provider(resourceA);
+    const b = provider(resourceB);
+    const mixed = [];
+    for (let i = 0; i < 3000; i++) {
+      const tracer = [a.getTracer('scope-a', '1.2.3'), b.getTracer('scope-b'), a.getTracer('scope-s', '2', { schemaUrl: 'https://example.com/s' })][i % 3];
+      const span = tracer.startSpan(`span-${i}`, { attributes: { i, note: 'ü'.repeat(i % 40), ...(i === 7 ? { blob: 'x'.repeat(40000) } : {}) } }, ROOT_CONTEXT);
+      if (i % 100 === 0) span.addEvent('e', { k: 'v' });
+      span.end();
+    }
+    mixed.push(...a.ended, ...b.ended);
+    mixed.sort((x, y) => Number(x.name.slice(5)) - Number(y.name.slice(5)));
+    for (const spans of [mixed, mixed.slice(0, 1), mixed.slice(5, 9)]) {
+      const expected = Buffer.from(encodeTraceRequest(spans));
+      assert.ok(bySpan(spans).equals(expected), `${spans.length} spans: same bytes`);
+    }
+    assert.equal(protoSpans(mixed).length, 3000);
+    assert.equal(new ProtoBatch().finish().length, 0, 'an empty batch is an empty request');
   });
 
   it('large batches grow the buffer; empty batches encode to an empty request', () => {

@@ -6,7 +6,7 @@
 // app first asks for a tracer (shortly after, on an unref'd timer, or at its
 // first span). The API globals registered at startup are small stand-ins.
 
-import type { Span, SpanOptions, Tracer, TracerProvider, Context, TextMapPropagator } from '@opentelemetry/api';
+import type { Attributes, Span, SpanOptions, Tracer, TracerProvider, Context, TextMapPropagator } from '@opentelemetry/api';
 import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { Resource } from '@opentelemetry/resources';
@@ -173,12 +173,25 @@ function spanModule(): typeof import('./span') {
 }
 
 /** Tracer for the agent's own hooks: spans from src/span.ts, fed to the same processor. */
-class HookTracer implements Tracer {
+export class HookTracer implements Tracer {
   private shared: SpanShared | undefined;
 
   constructor(private readonly name: string) {}
 
   startSpan(name: string, options?: SpanOptions, context?: Context): Span {
+    return this.start(name, options?.kind ?? 0, options?.attributes, context ?? activeContext());
+  }
+
+  /**
+   * For the hottest hooks: the attributes are built only when the span is
+   * sampled (the agent's samplers do not read them), so an unsampled request
+   * costs an id and a context, not a dozen strings.
+   */
+  startLazySpan(name: string, kind: number, parent: Context, attributes: () => Attributes): Span {
+    return this.start(name, kind, attributes, parent);
+  }
+
+  private start(name: string, kind: number, attributes: Attributes | (() => Attributes) | undefined, parent: Context): Span {
     const tracing = getTracing();
     if (tracing === undefined || config === undefined) return nonRecordingSpan();
     this.shared ??= {
@@ -187,7 +200,7 @@ class HookTracer implements Tracer {
       processor: tracing.processor,
       limits: config.spanLimits,
     };
-    return spanModule().startAgentSpan(this.shared, tracing.sampler, name, options?.kind ?? 0, options?.attributes, context ?? activeContext());
+    return spanModule().startAgentSpan(this.shared, tracing.sampler, name, kind, attributes, parent);
   }
 
   startActiveSpan(name: string, ...rest: unknown[]): unknown {
@@ -201,7 +214,7 @@ class HookTracer implements Tracer {
 }
 
 /** A tracer for the agent's own hooks; scope name `tracing-agent/<hook>`. */
-export function hookTracer(hook: string): Tracer {
+export function hookTracer(hook: string): HookTracer {
   return new HookTracer(`tracing-agent/${hook}`);
 }
 

@@ -262,7 +262,7 @@ export function startAgentSpan(
   sampler: Sampler,
   name: string,
   kind: number,
-  attributes: Attributes | undefined,
+  attributes: Attributes | (() => Attributes) | undefined,
   parent: Context,
 ): Span {
   const parentSpan = spanFromContext(parent);
@@ -270,13 +270,14 @@ export function startAgentSpan(
   const validParent = parentContext !== undefined && parentContext.traceId !== '00000000000000000000000000000000';
   const traceId = validParent ? parentContext.traceId : newTraceId();
   const spanId = newSpanId();
-  const result = sampler.shouldSample(parent, traceId, name, kind, attributes ?? {}, []);
+  // Attributes built on demand (a function) are not shown to the sampler.
+  const result = sampler.shouldSample(parent, traceId, name, kind, typeof attributes === 'object' ? attributes : {}, []);
   const traceState = result.traceState ?? (validParent ? parentContext.traceState : undefined);
   if (result.decision !== RECORD_AND_SAMPLED) {
     return new UnsampledSpan({ traceId, spanId, traceFlags: 0, traceState });
   }
   const context: SpanContext = { traceId, spanId, traceFlags: 1, traceState };
-  const span = new AgentSpan(shared, context, name, kind, validParent ? parentContext : undefined, attributes, hrNow());
+  const span = new AgentSpan(shared, context, name, kind, validParent ? parentContext : undefined, typeof attributes === 'function' ? attributes() : attributes, hrNow());
   if (result.attributes !== undefined) span.setAttributes(result.attributes);
   shared.processor.onStart(span as never, parent);
   return span;

@@ -3,7 +3,7 @@
 // ESM named exports re-synced), so CommonJS and ESM apps need no loader hook.
 
 import type * as Http from 'node:http';
-import type { Context, Span } from '@opentelemetry/api';
+import type { Attributes, Context, Span } from '@opentelemetry/api';
 import Module = require('node:module');
 import * as dc from 'node:diagnostics_channel';
 import { activeContext, applyInContext, contextWithSpan, currentStore, isTracingSuppressed, ROOT_CONTEXT } from '../context';
@@ -28,10 +28,8 @@ type ClientRequest = Http.ClientRequest & Traced;
 
 // ---- server ----
 
-function startServerSpan(req: ServerRequest, res: ServerResponse): Context {
+function serverAttributes(req: ServerRequest, method: string): Attributes {
   const headers = req.headers;
-  const parent = propagation.current.extract(ROOT_CONTEXT, headers, headersGetter);
-  const method = normalizeMethod(req.method);
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
@@ -54,12 +52,20 @@ function startServerSpan(req: ServerRequest, res: ServerResponse): Context {
   if (client) attributes['client.address'] = client;
   const agent = headers['user-agent'];
   if (agent !== undefined) attributes['user_agent.original'] = agent;
+  return attributes;
+}
 
-  const span = tracer.startSpan(method, { kind: SPAN_KIND_SERVER, attributes }, parent);
+function startServerSpan(req: ServerRequest, res: ServerResponse): Context {
+  const parent = propagation.current.extract(ROOT_CONTEXT, req.headers, headersGetter);
+  const method = normalizeMethod(req.method);
+  const span = tracer.startLazySpan(method, SPAN_KIND_SERVER, parent, () => serverAttributes(req, method));
   const ctx = contextWithSpan(parent, span);
   req[kContext] = ctx;
-  res[kSpan] = span;
-  res.on('close', onResponseClose);
+  // An unsampled request only carries its context (so downstream stays unsampled): nothing to end.
+  if (span.isRecording()) {
+    res[kSpan] = span;
+    res.on('close', onResponseClose);
+  }
   return ctx;
 }
 
@@ -127,12 +133,10 @@ const requestSetter = {
   },
 };
 
-function traceClientRequest(req: ClientRequest, parent: Context, scheme: 'http' | 'https'): void {
-  const method = normalizeMethod(req.method);
-  const defaultPort = scheme === 'https' ? 443 : 80;
+function clientAttributes(req: ClientRequest, method: string, scheme: 'http' | 'https'): Attributes {
   const hostHeader = req.getHeader('host');
   const authority = typeof hostHeader === 'string' ? hostHeader : req.host;
-  const [, port] = splitHostHeader(authority, defaultPort);
+  const [, port] = splitHostHeader(authority, scheme === 'https' ? 443 : 80);
   const attributes: Record<string, string | number> = {
     'http.request.method': method,
     'server.address': req.host,
@@ -140,8 +144,12 @@ function traceClientRequest(req: ClientRequest, parent: Context, scheme: 'http' 
     'url.full': redactUrl(`${scheme}://${authority}${req.path}`),
   };
   if (method === '_OTHER') attributes['http.request.method_original'] = req.method;
-  const span = tracer.startSpan(method, { kind: SPAN_KIND_CLIENT, attributes }, parent);
-  req[kSpan] = span;
+  return attributes;
+}
+
+function traceClientRequest(req: ClientRequest, parent: Context, scheme: 'http' | 'https'): void {
+  const method = normalizeMethod(req.method);
+  const span = tracer.startLazySpan(method, SPAN_KIND_CLIENT, parent, () => clientAttributes(req, method, scheme));
   // Headers given as a raw array are already serialised; nothing can be added then.
   if (!req.headersSent && (req as unknown as { _header?: unknown })._header == null) {
     try {
@@ -150,6 +158,8 @@ function traceClientRequest(req: ClientRequest, parent: Context, scheme: 'http' 
       // injection is best effort
     }
   }
+  if (!span.isRecording()) return;
+  req[kSpan] = span;
   req.on('response', onClientResponse);
   req.on('close', onClientClose);
 }

@@ -647,6 +647,9 @@ interface Chunk {
 }
 
 const CHUNK_SIZE = 16 * 1024;
+/** A scope's chunk starts at the size its last one reached (bounded), so steady load does not regrow it. */
+const chunkSizes = new Map<string, number>();
+const MAX_PRESIZE = 1024 * 1024;
 
 /** One export request being filled span by span (protobuf). */
 export class ProtoBatch {
@@ -689,7 +692,7 @@ export class ProtoBatch {
     const entry = scopeEntry(scope);
     let chunk = byScope.get(entry.key);
     if (chunk === undefined) {
-      const b = Buffer.allocUnsafe(CHUNK_SIZE);
+      const b = Buffer.allocUnsafe(chunkSizes.get(entry.key) ?? CHUNK_SIZE);
       chunk = { scope: entry, buf: b, view: new DataView(b.buffer, b.byteOffset, b.length), pos: 0 };
       byScope.set(entry.key, chunk);
     }
@@ -705,6 +708,9 @@ export class ProtoBatch {
     // Sizes first (every length is known), then one exact write.
     const plan: { resource: Buffer; schemaUrl: string | undefined; scopes: { chunk: Chunk; size: number }[]; size: number }[] = [];
     let total = 0;
+    for (const byScope of this.groups.values()) {
+      for (const chunk of byScope.values()) if (chunkSizes.size < 256) chunkSizes.set(chunk.scope.key, Math.min(chunk.buf.length, MAX_PRESIZE));
+    }
     for (const [resource, byScope] of this.groups) {
       const entry = { resource: resourceField(resource), schemaUrl: resource.schemaUrl || undefined, scopes: [] as { chunk: Chunk; size: number }[], size: 0 };
       let size = entry.resource.length;

@@ -3,7 +3,8 @@
 // node in the same run, in interleaved rounds, reported as medians and ratios
 // (this machine is shared and noisy: single absolute times mean little).
 //
-// BENCH_ROUNDS (default 5) sets the rounds; BENCH_ONLY=throughput,startup,exit,install,extra picks sections.
+// BENCH_ROUNDS (default 5) sets the rounds; BENCH_ONLY=throughput,startup,exit,install,extra picks sections;
+// BENCH_PIN=0 lets the scheduler place the throughput processes (pinned with taskset by default).
 const { fork, spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -41,8 +42,18 @@ function once(child, predicate) {
   });
 }
 
-async function startHelper(file, execArgv = [], env = {}) {
+// On a shared two-core machine the scheduler moving the server, the load
+// generator and the sink between cores is the largest source of noise: the
+// server (all its threads) gets CPU 0, the load generator and the sink CPU 1.
+const PIN = os.cpus().length >= 2 && process.env.BENCH_PIN !== '0' && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+function pin(pid, cpu) {
+  if (PIN) spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
+async function startHelper(file, execArgv = [], env = {}, cpu = undefined) {
   const child = fork(path.join(__dirname, file), [], { cwd: ROOT, execArgv, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  if (cpu !== undefined) pin(child.pid, cpu);
   const { port } = await once(child, (m) => m && m.port);
   return { child, port };
 }
@@ -50,6 +61,7 @@ async function startHelper(file, execArgv = [], env = {}) {
 function runLoad(port, warmupMs, measureMs) {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [path.join(__dirname, 'load.js'), String(port), String(CONNECTIONS), String(warmupMs), String(measureMs)]);
+    pin(p.pid, 1);
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('close', () => {
@@ -63,7 +75,7 @@ function runLoad(port, warmupMs, measureMs) {
 }
 
 async function serve(execArgv, env) {
-  const server = await startHelper('hello.cjs', execArgv, env);
+  const server = await startHelper('hello.cjs', execArgv, env, 0);
   const rps = await runLoad(server.port, 1000, 3000);
   server.child.send('rss');
   const { maxRssKiB } = await once(server.child, (m) => m && m.maxRssKiB);
@@ -72,8 +84,8 @@ async function serve(execArgv, env) {
 }
 
 async function throughput() {
-  console.log(`throughput: hello-world server, ${CONNECTIONS} keep-alive connections, ${ROUNDS} interleaved rounds of 3 s`);
-  const sink = await startHelper('sink.cjs');
+  console.log(`throughput: hello-world server, ${CONNECTIONS} keep-alive connections, ${ROUNDS} interleaved rounds of 3 s${PIN ? '; server on CPU 0, load generator and sink on CPU 1' : ''}`);
+  const sink = await startHelper('sink.cjs', [], {}, 1);
   const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`, OTEL_SERVICE_NAME: 'bench' };
   const cases = {
     bare: { argv: [], env: {} },

@@ -117,9 +117,10 @@ function patchServerEmit(proto: { emit: (...args: any[]) => boolean }): void {
 // (always on Node ≥ 24, whose AsyncLocalStorage follows AsyncContextFrame).
 function patchIncomingMessageEmit(proto: { emit: (...args: any[]) => boolean }): void {
   const original = proto.emit;
-  proto.emit = function emit(this: ServerRequest): boolean {
+  proto.emit = function emit(this: ServerRequest, event: string | symbol): boolean {
     const ctx = this[kContext];
-    if (ctx === undefined || currentStore() === ctx) return original.apply(this, arguments as unknown as any[]);
+    // No listener, no app code to run: entering the context (a new frame on Node ≥ 24) would be wasted.
+    if (ctx === undefined || this.listenerCount(event) === 0 || currentStore() === ctx) return original.apply(this, arguments as unknown as any[]);
     return applyInContext(ctx, original, this, arguments);
   };
 }

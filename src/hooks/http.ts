@@ -112,6 +112,13 @@ function patchServerEmit(proto: { emit: (...args: any[]) => boolean }): void {
   };
 }
 
+/** Whether `event` has a listener other than Node's own 'end' one (the server's clearIncoming). */
+function hasAppListener(req: ServerRequest, event: string | symbol): boolean {
+  const count = req.listenerCount(event);
+  if (count !== 1 || event !== 'end') return count > 0;
+  return req.listeners('end')[0].name !== 'clearIncoming';
+}
+
 // Request body events ('data', 'end') are driven by the socket, not by the
 // handler, so without this they would run outside the request's context
 // (always on Node ≥ 24, whose AsyncLocalStorage follows AsyncContextFrame).
@@ -119,8 +126,8 @@ function patchIncomingMessageEmit(proto: { emit: (...args: any[]) => boolean }):
   const original = proto.emit;
   proto.emit = function emit(this: ServerRequest, event: string | symbol): boolean {
     const ctx = this[kContext];
-    // No listener, no app code to run: entering the context (a new frame on Node ≥ 24) would be wasted.
-    if (ctx === undefined || this.listenerCount(event) === 0 || currentStore() === ctx) return original.apply(this, arguments as unknown as any[]);
+    // No app listener, no app code to run: entering the context (a new frame on Node ≥ 24) would be wasted.
+    if (ctx === undefined || !hasAppListener(this, event) || currentStore() === ctx) return original.apply(this, arguments as unknown as any[]);
     return applyInContext(ctx, original, this, arguments);
   };
 }

@@ -1,10 +1,11 @@
 // OTLP ExportTraceServiceRequest in protobuf, written by hand for the hot path.
 //
-// One forward pass into a module-level buffer that is reused between calls:
-// every length-delimited field reserves its length prefix (one byte, two for a
-// span) and fixes it up at the end, moving the content only in the rare case
-// the guess was short. No per-field objects or closures; ids are converted from
-// hex without intermediate strings; the encoded Resource and
+// Each span is written as it ends (ProtoBatch.add) into its scope's growing
+// chunk; finish() nests the chunks into the request with exact lengths. Within
+// a span, every length-delimited field reserves its length prefix (one byte,
+// two for a span) and fixes it up at the end, moving the content only in the
+// rare case the guess was short. No per-field objects or closures; ids are
+// converted from hex without intermediate strings; the encoded Resource and
 // InstrumentationScope messages are cached per object, since they repeat in
 // every batch.
 //
@@ -13,7 +14,7 @@
 
 import type { Attributes, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import { groupSpans, resourceAttributes, scopeKey, type Resource, type Scope } from './otlp-common';
+import { resourceAttributes, scopeKey, type Resource, type Scope } from './otlp-common';
 
 
 // ---------------------------------------------------------------------------
@@ -96,8 +97,6 @@ const TWO_63 = 9223372036854775808;
 // The output buffer and its write position, shared by the functions below.
 
 const INITIAL_SIZE = 64 * 1024;
-/** A buffer grown past this by one huge batch is dropped afterwards, so it does not stay resident. */
-const KEEP_AT_MOST = 4 * 1024 * 1024;
 let buf: Buffer = Buffer.allocUnsafe(0);
 /** The same memory, for writing 4 bytes in one store. */
 let view = new DataView(buf.buffer, buf.byteOffset, 0);
@@ -572,10 +571,6 @@ function resourceField(resource: Resource): Buffer {
   return field;
 }
 
-function writeResourceField(resource: Resource): void {
-  writeBytes(resourceField(resource));
-}
-
 interface ScopeEntry {
   /** name, version and schema URL: scopes equal in these share one ScopeSpans. */
   key: string;
@@ -604,34 +599,6 @@ function scopeEntry(scope: Scope): ScopeEntry {
 
 
 // ---------------------------------------------------------------------------
-
-/** Encodes spans as an OTLP ExportTraceServiceRequest (protobuf). The result is the caller's to keep. */
-export function encodeTraceRequest(spans: ReadableSpan[]): Uint8Array {
-  pos = 0;
-  if (buf.length === 0) setBuffer(Buffer.allocUnsafe(INITIAL_SIZE));
-  const groups = groupSpans(spans, scopeEntry);
-  for (const [resource, byScope] of groups) {
-    // Both outer lengths exceed 127 bytes for all but tiny batches.
-    const resourceSpans = beginField(REQUEST_RESOURCE_SPANS, 3);
-    writeResourceField(resource);
-    for (const group of byScope.values()) {
-      const scopeSpans = beginField(RESOURCE_SPANS_SCOPE_SPANS, 3);
-      writeBytes(group.scope.field);
-      const list = group.spans;
-      for (let i = 0; i < list.length; i++) writeSpan(list[i]);
-      if (group.scope.schemaUrl) writeStringField(SCOPE_SPANS_SCHEMA_URL, group.scope.schemaUrl);
-      endField(scopeSpans, 3);
-    }
-    const schemaUrl = resource.schemaUrl;
-    if (schemaUrl) writeStringField(RESOURCE_SPANS_SCHEMA_URL, schemaUrl);
-    endField(resourceSpans, 3);
-  }
-  // The buffer is reused by the next call: hand out a copy.
-  const out = Buffer.allocUnsafe(pos);
-  buf.copy(out, 0, 0, pos);
-  if (buf.length > KEEP_AT_MOST) setBuffer(Buffer.allocUnsafe(INITIAL_SIZE));
-  return out;
-}
 
 // ---------------------------------------------------------------------------
 // Encoding as spans end: a batch waiting for export holds bytes, not span
@@ -709,7 +676,7 @@ export class ProtoBatch {
     const plan: { resource: Buffer; schemaUrl: string | undefined; scopes: { chunk: Chunk; size: number }[]; size: number }[] = [];
     let total = 0;
     for (const byScope of this.groups.values()) {
-      for (const chunk of byScope.values()) if (chunkSizes.size < 256) chunkSizes.set(chunk.scope.key, Math.min(chunk.buf.length, MAX_PRESIZE));
+      for (const chunk of byScope.values()) if (chunkSizes.size < 256 || chunkSizes.has(chunk.scope.key)) chunkSizes.set(chunk.scope.key, Math.min(chunk.buf.length, MAX_PRESIZE));
     }
     for (const [resource, byScope] of this.groups) {
       const entry = { resource: resourceField(resource), schemaUrl: resource.schemaUrl || undefined, scopes: [] as { chunk: Chunk; size: number }[], size: 0 };
@@ -757,4 +724,11 @@ export class ProtoBatch {
 function stringFieldSize(s: string): number {
   const bytes = Buffer.byteLength(s);
   return 1 + varint32Size(bytes) + bytes;
+}
+
+/** Encodes spans as an OTLP ExportTraceServiceRequest (protobuf), all at once. The result is the caller's to keep. */
+export function encodeTraceRequest(spans: ReadableSpan[]): Uint8Array {
+  const batch = new ProtoBatch();
+  for (let i = 0; i < spans.length; i++) batch.add(spans[i]);
+  return batch.finish();
 }

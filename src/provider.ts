@@ -11,7 +11,7 @@ import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import type { Resource } from '@opentelemetry/resources';
 import type { Config } from './config';
-import { activeContext, contextManager, contextWithSpan } from './context';
+import { activeContext, contextManager, contextWithSpan, RemoteParentSpan } from './context';
 import type { SpanShared } from './span';
 import { log } from './log';
 import type { BatchProcessor } from './processor';
@@ -162,7 +162,6 @@ class DeferredTracer implements Tracer {
 }
 
 function nonRecordingSpan(): Span {
-  const { RemoteParentSpan } = require('./context') as typeof import('./context');
   return new RemoteParentSpan(NOOP_SPAN_CONTEXT);
 }
 

@@ -2,7 +2,7 @@
 // nothing is patched. One CLIENT span per request undici sends (each redirect
 // hop is a request of its own).
 
-import type { Context, Span } from '@opentelemetry/api';
+import type { Attributes, Context, Span } from '@opentelemetry/api';
 import * as dc from 'node:diagnostics_channel';
 import { activeContext, contextWithSpan, isTracingSuppressed } from '../context';
 import { propagation } from '../propagation';
@@ -42,24 +42,29 @@ const requestSetter = {
   },
 };
 
+function requestAttributes(request: UndiciRequest, method: string): Attributes {
+  const origin = new URL(String(request.origin));
+  const scheme = origin.protocol.slice(0, -1);
+  const attributes: Record<string, string | number> = {
+    'http.request.method': method,
+    'server.address': origin.hostname.replace(/^\[|\]$/g, ''),
+    'server.port': origin.port ? Number(origin.port) : scheme === 'https' ? 443 : 80,
+    'url.full': redactUrl(origin.origin + request.path),
+  };
+  if (method === '_OTHER') attributes['http.request.method_original'] = request.method;
+  return attributes;
+}
+
 function onCreate(message: unknown): void {
   if (!guard.enabled) return;
   const { request } = message as { request: UndiciRequest };
   const parent: Context = activeContext();
   if (isTracingSuppressed(parent)) return;
   try {
-    const origin = new URL(String(request.origin));
-    const scheme = origin.protocol.slice(0, -1);
     const method = normalizeMethod(request.method);
-    const attributes: Record<string, string | number> = {
-      'http.request.method': method,
-      'server.address': origin.hostname.replace(/^\[|\]$/g, ''),
-      'server.port': origin.port ? Number(origin.port) : scheme === 'https' ? 443 : 80,
-      'url.full': redactUrl(origin.origin + request.path),
-    };
-    if (method === '_OTHER') attributes['http.request.method_original'] = request.method;
-    const span = tracer.startSpan(method, { kind: SPAN_KIND_CLIENT, attributes }, parent);
-    request[kSpan] = span;
+    // As for http: an unsampled request builds no attributes and is not followed, only propagated.
+    const span = tracer.startLazySpan(method, SPAN_KIND_CLIENT, parent, () => requestAttributes(request, method));
+    if (span.isRecording()) request[kSpan] = span;
     propagation.current.inject(contextWithSpan(parent, span), request, requestSetter);
   } catch (err) {
     guard.fail(err);

@@ -8,7 +8,7 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
-const N = 200000;
+const N = Number(process.env.SPANS || 200000);
 
 if (process.argv[2] === 'child') {
   const D = path.join(ROOT, 'dist');

@@ -45,6 +45,11 @@ function countOf(batch: Batch): number {
   return Array.isArray(batch) ? batch.length : batch.count;
 }
 
+/** The agent's own spans say so without making their hex ids; others by their trace flags. */
+function isSampled(span: ReadableSpan): boolean {
+  return (span as { sampled?: boolean }).sampled === true || (span.spanContext().traceFlags & 1) === 1;
+}
+
 export class BatchProcessor implements SpanProcessor {
   /** Object mode: ended spans waiting. */
   private queue: ReadableSpan[] = [];
@@ -96,7 +101,7 @@ export class BatchProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if (this.trackOpenSpans) this.openSpans.delete(span as unknown as Span);
-    if (this.shutDown || this.exporters.length === 0 || (span.spanContext().traceFlags & 1) === 0) return;
+    if (this.shutDown || this.exporters.length === 0 || !isSampled(span)) return;
     if (this.queuedCount() >= this.options.maxQueueSize) {
       this.stats.dropped++;
       if (this.stats.dropped === 1 || this.stats.dropped % 10000 === 0)

@@ -12,7 +12,11 @@ const NOT_RECORD: SamplingResult = Object.freeze({ decision: 0 });
 const RECORD_AND_SAMPLED: SamplingResult = Object.freeze({ decision: 2 });
 const INVALID_TRACE_ID = '00000000000000000000000000000000';
 
+// readsTraceId: whether shouldSample looks at its traceId argument; the
+// agent's spans skip making the hex id for samplers that do not.
+
 class AlwaysOn implements Sampler {
+  readonly readsTraceId = false;
   shouldSample(): SamplingResult {
     return RECORD_AND_SAMPLED;
   }
@@ -22,6 +26,7 @@ class AlwaysOn implements Sampler {
 }
 
 class AlwaysOff implements Sampler {
+  readonly readsTraceId = false;
   shouldSample(): SamplingResult {
     return NOT_RECORD;
   }
@@ -31,6 +36,7 @@ class AlwaysOff implements Sampler {
 }
 
 class TraceIdRatio implements Sampler {
+  readonly readsTraceId = true;
   private readonly upperBound: number;
 
   constructor(private readonly ratio: number) {
@@ -52,7 +58,11 @@ class TraceIdRatio implements Sampler {
 
 /** Follows the parent's sampled flag; decides with `root` only for a trace's first span. */
 class ParentBased implements Sampler {
-  constructor(private readonly root: Sampler) {}
+  readonly readsTraceId: boolean;
+
+  constructor(private readonly root: Sampler & { readsTraceId: boolean }) {
+    this.readsTraceId = root.readsTraceId;
+  }
 
   shouldSample(context: Context, traceId: string, name: string, kind: number, attributes: never, links: never): SamplingResult {
     const parent = spanFromContext(context)?.spanContext();

@@ -7,10 +7,9 @@
 // startSpan/end costs ~10 µs a request in place (sanitising attributes twice,
 // self-metrics closures, Date-based clocks), several times this class.
 
-import type { Attributes, AttributeValue, Context, Exception, HrTime, Link, Span, SpanContext, SpanStatus, TimeInput } from '@opentelemetry/api';
+import type { Attributes, AttributeValue, Context, Exception, HrTime, Link, Span, SpanContext, SpanStatus, TimeInput, TraceState } from '@opentelemetry/api';
 import type { ReadableSpan, Sampler, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import type { Resource } from '@opentelemetry/resources';
-import { randomFillSync } from 'node:crypto';
 import type { SpanLimitsConfig } from './config';
 import { RemoteParentSpan as UnsampledSpan, spanFromContext } from './context';
 
@@ -56,22 +55,92 @@ function hrDiff(end: HrTime, start: HrTime): HrTime {
   return seconds < 0 ? [0, 0] : [seconds, nanos];
 }
 
-// Random ids from a pooled buffer, hex-encoded natively.
-const POOL = Buffer.allocUnsafe(65536);
-let poolAt = POOL.length;
-const ZERO_IDS = new Set(['0'.repeat(16), '0'.repeat(32)]);
+// Random ids from Math.random, 32 bits at a time, as the SDK's own
+// RandomIdGenerator makes them (ids need to be unique, not secret), written
+// straight to lowercase hex: ~30 ns a span id, a third of a crypto pool's
+// fill, hex slice and all-zero check.
+const HEX_DIGIT = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const fromCharCode = String.fromCharCode;
 
-function randomHex(bytes: number): string {
-  if (poolAt + bytes > POOL.length) {
-    randomFillSync(POOL);
-    poolAt = 0;
-  }
-  const id = POOL.toString('hex', poolAt, (poolAt += bytes));
-  return ZERO_IDS.has(id) ? randomHex(bytes) : id; // all-zero ids are invalid
+const randomWord = (): number => (Math.random() * 4294967296) >>> 0;
+
+// One String.fromCharCode call per id builds it flat (no concatenation to flatten later).
+/** 16 hex digits of two 32-bit words. */
+function hex16(a: number, b: number): string {
+  const h = HEX_DIGIT;
+  return fromCharCode(
+    h[a >>> 28], h[(a >>> 24) & 15], h[(a >>> 20) & 15], h[(a >>> 16) & 15], h[(a >>> 12) & 15], h[(a >>> 8) & 15], h[(a >>> 4) & 15], h[a & 15],
+    h[b >>> 28], h[(b >>> 24) & 15], h[(b >>> 20) & 15], h[(b >>> 16) & 15], h[(b >>> 12) & 15], h[(b >>> 8) & 15], h[(b >>> 4) & 15], h[b & 15],
+  );
 }
 
-export const newTraceId = (): string => randomHex(16);
-export const newSpanId = (): string => randomHex(8);
+/** 32 hex digits of four 32-bit words. */
+function hex32(a: number, b: number, c: number, d: number): string {
+  const h = HEX_DIGIT;
+  return fromCharCode(
+    h[a >>> 28], h[(a >>> 24) & 15], h[(a >>> 20) & 15], h[(a >>> 16) & 15], h[(a >>> 12) & 15], h[(a >>> 8) & 15], h[(a >>> 4) & 15], h[a & 15],
+    h[b >>> 28], h[(b >>> 24) & 15], h[(b >>> 20) & 15], h[(b >>> 16) & 15], h[(b >>> 12) & 15], h[(b >>> 8) & 15], h[(b >>> 4) & 15], h[b & 15],
+    h[c >>> 28], h[(c >>> 24) & 15], h[(c >>> 20) & 15], h[(c >>> 16) & 15], h[(c >>> 12) & 15], h[(c >>> 8) & 15], h[(c >>> 4) & 15], h[c & 15],
+    h[d >>> 28], h[(d >>> 24) & 15], h[(d >>> 20) & 15], h[(d >>> 16) & 15], h[(d >>> 12) & 15], h[(d >>> 8) & 15], h[(d >>> 4) & 15], h[d & 15],
+  );
+}
+
+/** A random span id; never all zeros (invalid). */
+export function newSpanId(): string {
+  const a = randomWord();
+  const b = randomWord();
+  return hex16(a === 0 && b === 0 ? 1 : a, b);
+}
+
+/** A random trace id; never all zeros (invalid). */
+export function newTraceId(): string {
+  return TraceId.random().hex;
+}
+
+/** Four 32-bit words of a hex string from `at` (input already validated). */
+function wordOfHex(hex: string, at: number): number {
+  let word = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = hex.charCodeAt(i) | 0x20; // lowercase
+    word = (word << 4) | (c <= 0x39 ? c - 0x30 : c - 0x57);
+  }
+  return word >>> 0;
+}
+
+/**
+ * A trace id as four 32-bit words, shared by every local span of the trace:
+ * the protobuf encoder writes the words as they are, and the hex form is made
+ * once, only if something asks for it (a child's sampler, propagation, the app).
+ */
+export class TraceId {
+  private hexForm: string | undefined;
+
+  constructor(
+    readonly word0: number,
+    readonly word1: number,
+    readonly word2: number,
+    readonly word3: number,
+    hex?: string,
+  ) {
+    this.hexForm = hex;
+  }
+
+  static random(): TraceId {
+    const a = randomWord();
+    const b = randomWord();
+    const c = randomWord();
+    const d = randomWord();
+    return new TraceId(a === 0 && b === 0 && c === 0 && d === 0 ? 1 : a, b, c, d);
+  }
+
+  static fromHex(hex: string): TraceId {
+    return new TraceId(wordOfHex(hex, 0), wordOfHex(hex, 8), wordOfHex(hex, 16), wordOfHex(hex, 24), hex);
+  }
+
+  get hex(): string {
+    return (this.hexForm ??= hex32(this.word0, this.word1, this.word2, this.word3));
+  }
+}
 
 /** What every span of one tracer shares. */
 export interface SpanShared {
@@ -97,8 +166,10 @@ const NO_TIME: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
 /** Shared until the first event or link: most spans have neither. */
 const NONE: never[] = Object.freeze([]) as unknown as never[];
 
+const INVALID_TRACE_ID = '00000000000000000000000000000000';
+
 export class AgentSpan implements Span, ReadableSpan {
-  readonly attributes: Attributes = {};
+  attributes: Attributes;
   links: Link[] = NONE;
   events: TimedEvent[] = NONE;
   status: SpanStatus = UNSET;
@@ -111,19 +182,48 @@ export class AgentSpan implements Span, ReadableSpan {
   readonly resource: Resource;
   readonly instrumentationScope: SpanShared['scope'];
   private attributeCount = 0;
+  /** The span id as two 32-bit words (hex only when asked, as for the trace id). */
+  readonly spanIdWord0: number;
+  readonly spanIdWord1: number;
+  private context: SpanContext | undefined;
 
   constructor(
     private readonly shared: SpanShared,
-    private readonly context: SpanContext,
+    readonly traceId: TraceId,
+    readonly traceState: TraceState | undefined,
     public name: string,
     readonly kind: number,
-    readonly parentSpanContext: SpanContext | undefined,
+    /** A local agent span, or the span context of any other parent (remote, the app's, …). */
+    readonly parent: AgentSpan | SpanContext | undefined,
     attributes: Attributes | undefined,
+    ownsAttributes: boolean,
     readonly startTime: HrTime,
   ) {
+    const a = randomWord();
+    const b = randomWord();
+    this.spanIdWord0 = a === 0 && b === 0 ? 1 : a;
+    this.spanIdWord1 = b;
     this.resource = shared.resource;
     this.instrumentationScope = shared.scope;
-    if (attributes !== undefined) this.setInitialAttributes(attributes);
+    this.attributes = attributes !== undefined && ownsAttributes && this.canAdopt(attributes) ? attributes : {};
+    if (attributes !== undefined && this.attributes !== attributes) this.setInitialAttributes(attributes);
+  }
+
+  /**
+   * Whether a hook's freshly built attributes can become the span's own as
+   * they are (no null values, no limit to apply): saves copying them.
+   */
+  private canAdopt(attributes: Attributes): boolean {
+    const limits = this.shared.limits;
+    if (limits.attributeValueLengthLimit !== Infinity) return false;
+    let count = 0;
+    for (const key in attributes) {
+      if (attributes[key] == null) return false;
+      count++;
+    }
+    if (count > limits.attributeCountLimit) return false;
+    this.attributeCount = count;
+    return true;
   }
 
   /** Hooks pass well-formed attributes: copy them with only the limits applied. */
@@ -143,7 +243,18 @@ export class AgentSpan implements Span, ReadableSpan {
   }
 
   spanContext(): SpanContext {
-    return this.context;
+    return (this.context ??= { traceId: this.traceId.hex, spanId: hex16(this.spanIdWord0, this.spanIdWord1), traceFlags: 1, traceState: this.traceState });
+  }
+
+  /** Always: an unsampled span is never made (the processor asks, to skip making hex ids). */
+  get sampled(): boolean {
+    return true;
+  }
+
+  /** ReadableSpan's view of the parent. */
+  get parentSpanContext(): SpanContext | undefined {
+    const parent = this.parent;
+    return parent instanceof AgentSpan ? parent.spanContext() : parent;
   }
 
   setAttribute(key: string, value?: AttributeValue): this {
@@ -259,25 +370,38 @@ const RECORD_AND_SAMPLED = 2;
  */
 export function startAgentSpan(
   shared: SpanShared,
-  sampler: Sampler,
+  sampler: Sampler & { readsTraceId?: boolean },
   name: string,
   kind: number,
   attributes: Attributes | (() => Attributes) | undefined,
   parent: Context,
 ): Span {
   const parentSpan = spanFromContext(parent);
-  const parentContext = parentSpan?.spanContext();
-  const validParent = parentContext !== undefined && parentContext.traceId !== '00000000000000000000000000000000';
-  const traceId = validParent ? parentContext.traceId : newTraceId();
-  const spanId = newSpanId();
-  // Attributes built on demand (a function) are not shown to the sampler.
-  const result = sampler.shouldSample(parent, traceId, name, kind, typeof attributes === 'object' ? attributes : {}, []);
-  const traceState = result.traceState ?? (validParent ? parentContext.traceState : undefined);
-  if (result.decision !== RECORD_AND_SAMPLED) {
-    return new UnsampledSpan({ traceId, spanId, traceFlags: 0, traceState });
+  let localParent: AgentSpan | SpanContext | undefined;
+  let traceId: TraceId;
+  let traceState: TraceState | undefined;
+  if (parentSpan instanceof AgentSpan) {
+    localParent = parentSpan;
+    traceId = parentSpan.traceId;
+    traceState = parentSpan.traceState;
+  } else {
+    const parentContext = parentSpan?.spanContext();
+    if (parentContext !== undefined && parentContext.traceId !== INVALID_TRACE_ID) {
+      localParent = parentContext;
+      traceId = TraceId.fromHex(parentContext.traceId);
+      traceState = parentContext.traceState;
+    } else traceId = TraceId.random();
   }
-  const context: SpanContext = { traceId, spanId, traceFlags: 1, traceState };
-  const span = new AgentSpan(shared, context, name, kind, validParent ? parentContext : undefined, typeof attributes === 'function' ? attributes() : attributes, hrNow());
+  // The trace id goes to hex only for a sampler that reads it (trace-id ratio).
+  const traceIdForSampler = sampler.readsTraceId !== false ? traceId.hex : '';
+  // Attributes built on demand (a function) are not shown to the sampler.
+  const result = sampler.shouldSample(parent, traceIdForSampler, name, kind, typeof attributes === 'object' ? attributes : {}, []);
+  if (result.traceState !== undefined) traceState = result.traceState;
+  if (result.decision !== RECORD_AND_SAMPLED) {
+    return new UnsampledSpan({ traceId: traceId.hex, spanId: newSpanId(), traceFlags: 0, traceState });
+  }
+  const owned = typeof attributes === 'function';
+  const span = new AgentSpan(shared, traceId, traceState, name, kind, localParent, owned ? attributes() : attributes, owned, hrNow());
   if (result.attributes !== undefined) span.setAttributes(result.attributes);
   shared.processor.onStart(span as never, parent);
   return span;

@@ -409,6 +409,51 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     assert.equal(new ProtoBatch().finish().length, 0, 'an empty batch is an empty request');
   });
 
+  it("the agent's own spans: ids kept as words encode to the hex their span contexts show; root, local, remote and app parents", () => {
+    const { startAgentSpan } = require('../dist/span');
+    const { createSampler } = require('../dist/sampler');
+    const ended = [];
+    const limits = (overrides) => ({ ...LIMITS, attributeValueLengthLimit: Infinity, attributePerEventCountLimit: 8, attributePerLinkCountLimit: 8, ...overrides });
+    const shared = (spanLimits) => ({ resource: resourceA, scope: { name: 'tracing-agent/test', version: '9.9.9' }, processor: { onStart() {}, onEnd: (s) => ended.push(s) }, limits: spanLimits });
+    const plain = shared(limits({}));
+    const capped = shared(limits({ attributeCountLimit: 2, attributeValueLengthLimit: 4 }));
+    const sampler = createSampler({ name: 'parentbased_always_on', ratio: 1 });
+    const remote = { traceId: '0AF7651916CD43DD8448EB211C80319C'.toLowerCase(), spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true, traceState: createTraceState('vendor=v1') };
+    const appParent = { traceId: 'fedcba98765432100123456789abcdef', spanId: '0123456789abcdef', traceFlags: 1, isRemote: false };
+
+    const root = startAgentSpan(plain, sampler, 'GET', SpanKind.SERVER, () => ({ 'http.request.method': 'GET', 'server.port': 8080 }), ROOT_CONTEXT);
+    const child = startAgentSpan(plain, sampler, 'SELECT', SpanKind.CLIENT, { 'db.system.name': 'postgresql', 'skipped': null }, trace.setSpan(ROOT_CONTEXT, root));
+    const grandchild = startAgentSpan(plain, sampler, 'GET', SpanKind.CLIENT, () => ({ 'url.full': 'http://x/' }), trace.setSpan(ROOT_CONTEXT, child));
+    const fromRemote = startAgentSpan(capped, sampler, 'POST', SpanKind.SERVER, () => ({ a: 'abcdefgh', b: 'x', c: 'dropped' }), trace.setSpanContext(ROOT_CONTEXT, remote));
+    const fromApp = startAgentSpan(plain, sampler, 'query', SpanKind.CLIENT, () => ({ n: 1, missing: undefined }), trace.setSpanContext(ROOT_CONTEXT, appParent));
+    root.setAttribute('http.response.status_code', 200);
+    for (const s of [grandchild, child, root, fromRemote, fromApp]) s.end();
+
+    assert.match(root.spanContext().traceId, /^[0-9a-f]{32}$/);
+    assert.match(root.spanContext().spanId, /^[0-9a-f]{16}$/);
+    assert.equal(child.spanContext().traceId, root.spanContext().traceId, 'a local child shares the trace');
+    assert.equal(grandchild.parentSpanContext.spanId, child.spanContext().spanId);
+    assert.equal(fromRemote.spanContext().traceId, remote.traceId);
+    assert.equal(fromRemote.spanContext().traceState.serialize(), 'vendor=v1', 'trace state inherited from the remote parent');
+    assert.equal(fromApp.spanContext().traceId, appParent.traceId);
+    assert.equal(new Set([root, child, grandchild, fromRemote, fromApp].map((s) => s.spanContext().spanId)).size, 5);
+    assert.deepEqual(fromRemote.attributes, { a: 'abcd', b: 'x' }, 'limits applied (copied, not adopted)');
+    assert.equal(fromRemote.droppedAttributesCount, 1);
+    assert.deepEqual(child.attributes, { 'db.system.name': 'postgresql' });
+    assert.deepEqual(fromApp.attributes, { n: 1 }, 'a built object with an undefined value is copied without it');
+
+    const expected = ended.map((s) =>
+      expectedSpan(s, { flags: TraceFlags.SAMPLED | (s.parentSpanContext ? HAS_IS_REMOTE | (s.parentSpanContext.isRemote ? IS_REMOTE : 0) : HAS_IS_REMOTE) }),
+    );
+    assert.equal(expected.find((e) => e.name === 'POST').parentSpanId, remote.spanId);
+    assert.equal(expected.find((e) => e.name === 'query').parentSpanId, appParent.spanId);
+    assertRoundTrip(ended, expected);
+    // Once more span by span, as the processor feeds the encoder.
+    const batch = new ProtoBatch();
+    for (const s of ended) batch.add(s);
+    assert.deepStrictEqual(normalize(decodeProto(batch.finish()), false), protoSpans(ended));
+  });
+
   it('large batches grow the buffer; empty batches encode to an empty request', () => {
     const p = provider(resourceA);
     const tracer = p.getTracer('scope-a', '1.2.3');

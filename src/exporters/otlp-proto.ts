@@ -14,6 +14,7 @@
 
 import type { Attributes, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { AgentSpan } from '../span';
 import { resourceAttributes, scopeKey, type Resource, type Scope } from './otlp-common';
 
 
@@ -487,15 +488,56 @@ function writeLink(link: Link): void {
   endField(start, 1);
 }
 
+/** An id field from 32-bit words (the agent's own spans keep their ids so). */
+function writeIdWords(tag: number, word0: number, word1: number, word2?: number, word3?: number): void {
+  const long = word2 !== undefined;
+  ensure(18);
+  buf[pos++] = tag;
+  buf[pos++] = long ? 16 : 8;
+  const v = view;
+  v.setUint32(pos, word0);
+  v.setUint32(pos + 4, word1);
+  pos += 8;
+  if (long) {
+    v.setUint32(pos, word2);
+    v.setUint32(pos + 4, word3!);
+    pos += 8;
+  }
+}
+
+/** Ids, trace state and parent id of the agent's own span, from its words; returns whether the parent is remote. */
+function writeAgentSpanIds(span: AgentSpan): boolean | undefined {
+  const traceId = span.traceId;
+  writeIdWords(SPAN_TRACE_ID, traceId.word0, traceId.word1, traceId.word2, traceId.word3);
+  writeIdWords(SPAN_SPAN_ID, span.spanIdWord0, span.spanIdWord1);
+  const traceState = span.traceState?.serialize();
+  if (traceState) writeStringField(SPAN_TRACE_STATE, traceState);
+  const parent = span.parent;
+  if (parent instanceof AgentSpan) {
+    writeIdWords(SPAN_PARENT_SPAN_ID, parent.spanIdWord0, parent.spanIdWord1);
+    return false;
+  }
+  if (parent === undefined) return undefined;
+  writeIdField(SPAN_PARENT_SPAN_ID, parent.spanId);
+  return parent.isRemote;
+}
+
 function writeSpan(span: ReadableSpan): void {
-  const context = span.spanContext();
-  const parent = span.parentSpanContext;
   // A span with a few attributes takes 128..16383 bytes: two length bytes.
   const start = beginField(SCOPE_SPANS_SPAN, 2);
-  writeIdField(SPAN_TRACE_ID, context.traceId);
-  writeIdField(SPAN_SPAN_ID, context.spanId);
-  writeTraceState(SPAN_TRACE_STATE, context);
-  if (parent !== undefined) writeIdField(SPAN_PARENT_SPAN_ID, parent.spanId);
+  let parentIsRemote: boolean | undefined;
+  let traceFlags = 1; // the agent's own spans are all sampled
+  if (span instanceof AgentSpan) parentIsRemote = writeAgentSpanIds(span);
+  else {
+    const context = span.spanContext();
+    const parent = span.parentSpanContext;
+    writeIdField(SPAN_TRACE_ID, context.traceId);
+    writeIdField(SPAN_SPAN_ID, context.spanId);
+    writeTraceState(SPAN_TRACE_STATE, context);
+    if (parent !== undefined) writeIdField(SPAN_PARENT_SPAN_ID, parent.spanId);
+    parentIsRemote = parent?.isRemote;
+    traceFlags = context.traceFlags;
+  }
   writeStringField(SPAN_NAME, span.name);
   ensure(FIXED_ROOM);
   const b = buf;
@@ -547,7 +589,7 @@ function writeSpan(span: ReadableSpan): void {
   ensure(6);
   buf[pos++] = SPAN_FLAGS_TAG_0;
   buf[pos++] = SPAN_FLAGS_TAG_1;
-  writeFixed32(spanFlags(context.traceFlags, parent?.isRemote));
+  writeFixed32(spanFlags(traceFlags, parentIsRemote));
   endField(start, 2);
 }
 

@@ -20,6 +20,10 @@ export type SamplerName =
 export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'jaeger';
 export type JaegerProtocol = 'udp/thrift.binary' | 'http/thrift.binary';
 
+// RFC 9110 field names (tokens) and values (visible latin1, spaces and tabs; no CR, LF or NUL).
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 export interface SpanLimitsConfig {
   attributeValueLengthLimit: number; // Infinity = no limit
   attributeCountLimit: number;
@@ -267,6 +271,18 @@ class EnvReader {
     return out;
   }
 
+  /** Request headers (key=value pairs, secret): an entry no HTTP header can carry is skipped. */
+  headers(name: string): Record<string, string> {
+    const out = this.keyValues(name, true);
+    for (const key of Object.keys(out)) {
+      const problem = !HEADER_NAME.test(key) ? 'is not a valid header name' : !HEADER_VALUE.test(out[key]) ? 'has a value with characters a header cannot carry' : undefined;
+      if (problem === undefined) continue;
+      this.warnings.push(`${name}: entry ${JSON.stringify(key)} ${problem}; skipped`);
+      delete out[key];
+    }
+    return out;
+  }
+
   /** An http(s) URL; anything else falls back. */
   url(name: string, fallback: string | undefined): string | undefined {
     const raw = this.raw(name);
@@ -331,7 +347,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json'];
   const genericProtocol = r.choice<OtlpProtocol>('OTEL_EXPORTER_OTLP_PROTOCOL', OTLP_PROTOCOLS, 'http/protobuf', {}, ['grpc']);
   const protocol = r.choice<OtlpProtocol>('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', OTLP_PROTOCOLS, genericProtocol, {}, ['grpc']);
-  const headers = { ...r.keyValues('OTEL_EXPORTER_OTLP_HEADERS', true), ...r.keyValues('OTEL_EXPORTER_OTLP_TRACES_HEADERS', true) };
+  const headers = { ...r.headers('OTEL_EXPORTER_OTLP_HEADERS'), ...r.headers('OTEL_EXPORTER_OTLP_TRACES_HEADERS') };
   const genericTimeout = r.int('OTEL_EXPORTER_OTLP_TIMEOUT', 10000, 1);
   const timeoutMs = r.int('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', genericTimeout, 1);
   const genericCompression = r.choice<'gzip' | 'none'>('OTEL_EXPORTER_OTLP_COMPRESSION', ['gzip', 'none'], 'none');

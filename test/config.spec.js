@@ -109,6 +109,8 @@ const TABLE = {
     T({ OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20t0ken' }, otlp('headers'), { authorization: 'Bearer t0ken' }),
     T({ OTEL_EXPORTER_OTLP_HEADERS: 'a=1,Bearer t0ken' }, otlp('headers'), { a: '1' }, /^OTEL_EXPORTER_OTLP_HEADERS: entry #2 is not key=value; skipped$/),
     T({ OTEL_EXPORTER_OTLP_HEADERS: '' }, otlp('headers'), {}),
+    T({ OTEL_EXPORTER_OTLP_HEADERS: 'a=1,x-evil=v%0D%0AInjected: yes' }, otlp('headers'), { a: '1' }, /^OTEL_EXPORTER_OTLP_HEADERS: entry "x-evil" has a value with characters a header cannot carry; skipped$/),
+    T({ OTEL_EXPORTER_OTLP_HEADERS: 'bad name=1,ok=2' }, otlp('headers'), { ok: '2' }, /^OTEL_EXPORTER_OTLP_HEADERS: entry "bad name" is not a valid header name; skipped$/),
   ],
   OTEL_EXPORTER_OTLP_TRACES_HEADERS: [
     T({ OTEL_EXPORTER_OTLP_HEADERS: 'a=1,b=2', OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'b=3' }, otlp('headers'), { a: '1', b: '3' }),

@@ -1,8 +1,6 @@
 // HTTP POST for exporters: asynchronous for normal operation, synchronous for
 // a process that is ending. Neither keeps the process alive on its own.
 
-import { runInContext, ROOT_CONTEXT, SUPPRESS_TRACING_KEY } from '../context';
-
 export interface PostRequest {
   url: string;
   headers: Record<string, string>;
@@ -18,68 +16,8 @@ export interface PostResult {
   error?: string;
 }
 
-// Export requests must not be traced themselves, and must not inherit the
-// caller's context (which would parent socket callbacks under an app span).
-const EXPORT_CONTEXT = ROOT_CONTEXT.setValue(SUPPRESS_TRACING_KEY, true);
-
-type HttpModule = typeof import('node:http');
-let httpAgent: import('node:http').Agent | undefined;
-let httpsAgent: import('node:http').Agent | undefined;
-
-function moduleFor(url: URL): { mod: HttpModule; agent: import('node:http').Agent } {
-  if (url.protocol === 'https:') {
-    const https = require('node:https') as typeof import('node:https');
-    httpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 4 });
-    return { mod: https as unknown as HttpModule, agent: httpsAgent };
-  }
-  const http = require('node:http') as HttpModule;
-  httpAgent ??= new http.Agent({ keepAlive: true, maxSockets: 4 });
-  return { mod: http, agent: httpAgent };
-}
-
-export function post(request: PostRequest): Promise<PostResult> {
-  return new Promise((resolve) => {
-    runInContext(EXPORT_CONTEXT, () => {
-      let settled = false;
-      const finish = (result: PostResult) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(result);
-      };
-      const timer = setTimeout(() => {
-        finish({ ok: false, error: `no answer within ${request.timeoutMs} ms` });
-        req.destroy();
-      }, request.timeoutMs);
-      timer.unref();
-      let url: URL;
-      try {
-        url = new URL(request.url);
-      } catch {
-        finish({ ok: false, error: `bad URL ${request.url}` });
-        return;
-      }
-      const { mod, agent } = moduleFor(url);
-      const req = mod.request(url, {
-        method: 'POST',
-        agent,
-        headers: { ...request.headers, 'content-length': String(request.body.byteLength) },
-      });
-      // A pending export never holds the process open; the exit path waits for it instead.
-      req.on('socket', (socket) => socket.unref());
-      req.on('error', (err) => finish({ ok: false, error: (err as NodeJS.ErrnoException).code ?? err.message }));
-      req.on('response', (res) => {
-        res.resume();
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          finish(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `HTTP ${status}` });
-        });
-        res.on('error', (err) => finish({ ok: false, status: res.statusCode, error: err.message }));
-      });
-      req.end(request.body);
-    });
-  });
-}
+/** The asynchronous POST, for normal operation (see http1.ts). */
+export { post1 as post } from './http1';
 
 // The synchronous path, for an ending process whose event loop will never
 // turn again ('exit' listeners, a signal being handled synchronously): a

@@ -19,6 +19,7 @@
 // beyond), arrays of those (an empty AnyValue element → null), Buffer for
 // bytes, plain object for a kvlist.
 const http = require('node:http');
+const https = require('node:https');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const protobuf = require('protobufjs');
@@ -141,7 +142,8 @@ function startReceiver(opts = {}) {
     sockets: new Set(),
   };
 
-  const server = http.createServer((req, res) => {
+  // opts.tls ({ key, cert }): an https receiver; opts.closeEach: every answer closes its connection.
+  const handler = (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
@@ -175,13 +177,17 @@ function startReceiver(opts = {}) {
         return;
       }
       receiver.spans.push(...spans);
+      if (opts.closeEach) res.setHeader('connection', 'close');
       // An empty ExportTraceServiceResponse: no bytes in protobuf, {} in JSON.
       if (contentType.startsWith('application/json')) res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
       else res.writeHead(status, { 'content-type': 'application/x-protobuf' }).end();
       for (const check of receiver.waiters) check();
     });
-  });
-  server.on('connection', (socket) => {
+  };
+  const server = opts.tls ? https.createServer(opts.tls, handler) : http.createServer(handler);
+  receiver.connections = 0;
+  server.on(opts.tls ? 'secureConnection' : 'connection', (socket) => {
+    receiver.connections++;
     receiver.sockets.add(socket);
     socket.on('close', () => receiver.sockets.delete(socket));
   });
@@ -232,7 +238,7 @@ function startReceiver(opts = {}) {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       receiver.port = server.address().port;
-      receiver.url = `http://127.0.0.1:${receiver.port}`;
+      receiver.url = opts.tls ? `https://localhost:${receiver.port}` : `http://127.0.0.1:${receiver.port}`;
       receiver.endpoint = `${receiver.url}/v1/traces`;
       resolve(receiver);
     });

@@ -409,6 +409,42 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     assert.equal(new ProtoBatch().finish().length, 0, 'an empty batch is an empty request');
   });
 
+  it('repeated attribute values are encoded from the last span\'s bytes: hits, misses, reordered and missing keys, changing types, long values', () => {
+    const p = provider(resourceA, { ...LIMITS, attributeCountLimit: 128 });
+    const tracer = p.getTracer('scope-memo', '1');
+    const shapes = [
+      { 'http.request.method': 'GET', 'url.scheme': 'http', 'server.port': 8080, ok: true },
+      { 'http.request.method': 'GET', 'url.scheme': 'http', 'server.port': 8080, ok: true }, // all hits
+      { 'http.request.method': 'POST', 'url.scheme': 'http', 'server.port': 8081, ok: false }, // value misses
+      { 'url.scheme': 'http', 'http.request.method': 'POST', 'server.port': 8081, ok: false }, // keys swapped
+      { 'http.request.method': 'POST', 'server.port': 8081 }, // a key missing: later positions shift
+      { 'http.request.method': 1, 'url.scheme': '1', 'server.port': '8081', ok: 'true' }, // same text, other types
+      { 'http.request.method': 1, 'url.scheme': '1', 'server.port': '8081', ok: 'true' },
+      { 'http.request.method': 'x'.repeat(100), 'url.scheme': ['a', 'b'], 'server.port': 2 ** 40, ok: -0 }, // too long to keep, an array, a big int
+      { 'http.request.method': 'x'.repeat(100), 'url.scheme': ['a', 'b'], 'server.port': 2 ** 40, ok: 0 },
+      { 'http.request.method': 'ü', 'url.scheme': 'ü', 'server.port': NaN, ok: 1.5 },
+      { 'http.request.method': 'ü', 'url.scheme': 'ü', 'server.port': NaN, ok: 1.5 },
+      { 'http.request.method': 'GET', 'url.scheme': 'http', 'server.port': 8080, ok: true },
+    ];
+    for (const kind of [SpanKind.SERVER, SpanKind.CLIENT]) {
+      for (const [i, attributes] of shapes.entries()) tracer.startSpan(`memo-${kind}-${i}`, { kind, attributes }, ROOT_CONTEXT).end();
+    }
+    // Interleave the kinds, as a server's and its clients' spans are.
+    const spans = [];
+    const half = shapes.length;
+    for (let i = 0; i < half; i++) spans.push(p.ended[i], p.ended[half + i]);
+    for (const round of [1, 2]) {
+      const batch = new ProtoBatch();
+      for (const span of spans) batch.add(span);
+      const decoded = normalize(decodeProto(batch.finish()), false);
+      assert.deepStrictEqual(decoded, jsonSpans(spans), `batch ${round}: every span decodes to its own attributes`);
+      for (const got of decoded) {
+        const want = spans.find((s) => s.spanContext().spanId === got.spanId);
+        assert.deepStrictEqual(got.attributes, expectedAttributes(want.attributes), want.name);
+      }
+    }
+  });
+
   it("the agent's own spans: ids kept as words encode to the hex their span contexts show; root, local, remote and app parents", () => {
     const { startAgentSpan } = require('../dist/span');
     const { createSampler } = require('../dist/sampler');

@@ -344,29 +344,64 @@ function writeKeyField(field: KeyField): void {
   pos = p;
 }
 
-// Consecutive spans (one scope's, written together) mostly carry the same keys
-// in the same order: remember the last span's keys, so comparing strings (most
-// often the very same string object) replaces the map lookup.
-const lastSpanKeys: string[] = [];
-const lastSpanKeyFields: KeyField[] = [];
+// Spans of one kind from one scope mostly carry the same keys in the same
+// order, and often the same values (method, scheme, host, port, status, …).
+// A memo per attribute position keeps the last key there, its encoded key
+// field, and the last value with its whole encoded KeyValue field: the same
+// key (most often the very same string object) replaces the map lookup, and
+// the same value too replaces encoding with a copy of a few words.
+const MEMO_BYTES = 64;
 
-function writeSpanAttributes(attributes: Attributes): void {
+interface AttributeMemo {
+  key: string;
+  keyField: KeyField;
+  /** A string, number or boolean whose KeyValue field is in `words`; undefined when none is kept. */
+  value: unknown;
+  words: Int32Array;
+  size: number;
+}
+
+/** Memos for one stream of similar spans (one scope's spans of one kind). */
+export type AttributeMemos = AttributeMemo[];
+
+function writeSpanAttributes(attributes: Attributes, memos: AttributeMemos): void {
   let index = 0;
   for (const key in attributes) {
     const value = attributes[key];
     if (value === undefined || value === null) continue;
-    let field: KeyField;
-    if (index < lastSpanKeys.length && lastSpanKeys[index] === key) field = lastSpanKeyFields[index];
-    else {
-      field = keyField(key);
-      lastSpanKeys[index] = key;
-      lastSpanKeyFields[index] = field;
+    let memo = memos[index];
+    if (memo === undefined || memo.key !== key) {
+      if (memo === undefined) memos[index] = memo = { key, keyField: keyField(key), value: undefined, words: new Int32Array(MEMO_BYTES / 4), size: 0 };
+      else {
+        memo.key = key;
+        memo.keyField = keyField(key);
+        memo.value = undefined;
+      }
     }
     index++;
+    if (memo.value === value) {
+      // Seen here last time: copy its KeyValue field (whole words; only `size` bytes count).
+      ensure(MEMO_BYTES);
+      const words = memo.words;
+      const v = view;
+      for (let i = 0, p = pos; i < words.length && 4 * i < memo.size; i++, p += 4) v.setInt32(p, words[i], true);
+      pos += memo.size;
+      continue;
+    }
+    const at = pos;
     const keyValue = beginField(SPAN_ATTRIBUTES, 1);
-    writeKeyField(field);
+    writeKeyField(memo.keyField);
     writeAnyValueField(KEY_VALUE_VALUE, value);
     endField(keyValue, 1);
+    const size = pos - at;
+    const type = typeof value;
+    if (size <= MEMO_BYTES && (type === 'string' || type === 'number' || type === 'boolean')) {
+      ensure(MEMO_BYTES); // the last word may read past pos
+      const words = memo.words;
+      for (let i = 0; 4 * i < size; i++) words[i] = view.getInt32(at + 4 * i, true);
+      memo.value = value;
+      memo.size = size;
+    } else memo.value = undefined;
   }
 }
 
@@ -522,7 +557,7 @@ function writeAgentSpanIds(span: AgentSpan): boolean | undefined {
   return parent.isRemote;
 }
 
-function writeSpan(span: ReadableSpan): void {
+function writeSpan(span: ReadableSpan, memos: AttributeMemos): void {
   // A span with a few attributes takes 128..16383 bytes: two length bytes.
   const start = beginField(SCOPE_SPANS_SPAN, 2);
   let parentIsRemote: boolean | undefined;
@@ -548,7 +583,7 @@ function writeSpan(span: ReadableSpan): void {
   b[pos++] = SPAN_END_TIME;
   writeTime(span.endTime);
 
-  writeSpanAttributes(span.attributes);
+  writeSpanAttributes(span.attributes, memos);
   const droppedAttributes = span.droppedAttributesCount;
   if (droppedAttributes) {
     ensure(6);
@@ -619,6 +654,8 @@ interface ScopeEntry {
   /** ScopeSpans.scope field, as bytes. */
   field: Buffer;
   schemaUrl: string | undefined;
+  /** Attribute memos of this scope's spans, one per span kind. */
+  memos: AttributeMemos[];
 }
 
 const scopeCache = new WeakMap<object, ScopeEntry>();
@@ -633,7 +670,7 @@ function scopeEntry(scope: Scope): ScopeEntry {
     endField(start, 1);
     const field = Buffer.from(buf.subarray(saved, pos));
     pos = saved;
-    entry = { key: scopeKey(scope), field, schemaUrl: scope.schemaUrl || undefined };
+    entry = { key: scopeKey(scope), field, schemaUrl: scope.schemaUrl || undefined, memos: [] };
     scopeCache.set(scope, entry);
   }
   return entry;
@@ -678,7 +715,9 @@ export class ProtoBatch {
     view = chunk.view;
     pos = chunk.pos;
     try {
-      writeSpan(span);
+      const memos = chunk.scope.memos;
+      const kind = span.kind >= 0 && span.kind <= 4 ? span.kind : 5;
+      writeSpan(span, memos[kind] ?? (memos[kind] = []));
       this.count++;
     } catch (err) {
       pos = chunk.pos; // a span that cannot be encoded leaves nothing behind

@@ -45,6 +45,80 @@ function countOf(batch: Batch): number {
   return Array.isArray(batch) ? batch.length : batch.count;
 }
 
+/**
+ * A span that can be linked into the open-span list: the agent's own spans
+ * declare these fields (null when unlinked), so tracking them is two pointer
+ * writes instead of a hash set's insert and delete, once per span each.
+ */
+export interface OpenSpanLinks {
+  openPrev: OpenSpanLinks | null;
+  openNext: OpenSpanLinks | null;
+}
+
+function hasLinks(span: object): span is OpenSpanLinks {
+  return (span as Partial<OpenSpanLinks>).openPrev !== undefined;
+}
+
+/** Spans started and not yet ended: the agent's in a linked list, the app's (SDK spans) in a set. */
+class OpenSpans {
+  private newest: OpenSpanLinks | null = null;
+  private oldest: OpenSpanLinks | null = null;
+  private linked = 0;
+  private readonly others = new Set<Span>();
+
+  get size(): number {
+    return this.linked + this.others.size;
+  }
+
+  add(span: Span): void {
+    if (!hasLinks(span)) {
+      this.others.add(span);
+      return;
+    }
+    span.openNext = this.newest;
+    span.openPrev = null;
+    if (this.newest !== null) this.newest.openPrev = span;
+    else this.oldest = span;
+    this.newest = span;
+    this.linked++;
+  }
+
+  delete(span: Span | ReadableSpan): void {
+    if (!hasLinks(span)) {
+      this.others.delete(span as Span);
+      return;
+    }
+    // Not in the list (never added, or dropped as the oldest): nothing to unlink.
+    if (span.openPrev === null && span.openNext === null && this.newest !== span) return;
+    if (span.openPrev !== null) span.openPrev.openNext = span.openNext;
+    else this.newest = span.openNext;
+    if (span.openNext !== null) span.openNext.openPrev = span.openPrev;
+    else this.oldest = span.openPrev;
+    span.openPrev = span.openNext = null;
+    this.linked--;
+  }
+
+  /** Lets go of the oldest of the agent's spans (else of the app's). */
+  dropOldest(): void {
+    if (this.oldest !== null) this.delete(this.oldest as unknown as Span);
+    else for (const span of this.others) {
+      this.others.delete(span);
+      break;
+    }
+  }
+
+  values(): Span[] {
+    const spans = Array.from(this.others);
+    for (let node = this.newest; node !== null; node = node.openNext) spans.push(node as unknown as Span);
+    return spans;
+  }
+
+  clear(): void {
+    while (this.newest !== null) this.delete(this.newest as unknown as Span);
+    this.others.clear();
+  }
+}
+
 /** The agent's own spans say so without making their hex ids; others by their trace flags. */
 function isSampled(span: ReadableSpan): boolean {
   return (span as { sampled?: boolean }).sampled === true || (span.spanContext().traceFlags & 1) === 1;
@@ -63,7 +137,7 @@ export class BatchProcessor implements SpanProcessor {
   /** Batches handed to an exporter and not yet acknowledged; resent by a synchronous drain. */
   private readonly unacknowledged = new Set<Batch>();
   private readonly stats: ProcessorStats = { queued: 0, exported: 0, dropped: 0, failed: 0 };
-  private readonly openSpans = new Set<Span>();
+  private readonly openSpans = new OpenSpans();
   private shutDown = false;
   private shutdownDone: Promise<void> | undefined;
   /**
@@ -90,17 +164,12 @@ export class BatchProcessor implements SpanProcessor {
 
   onStart(span: Span, _parentContext: Context): void {
     if (!this.trackOpenSpans) return;
-    if (this.openSpans.size >= MAX_OPEN_SPANS) {
-      for (const oldest of this.openSpans) {
-        this.openSpans.delete(oldest);
-        break;
-      }
-    }
+    if (this.openSpans.size >= MAX_OPEN_SPANS) this.openSpans.dropOldest();
     this.openSpans.add(span);
   }
 
   onEnd(span: ReadableSpan): void {
-    if (this.trackOpenSpans) this.openSpans.delete(span as unknown as Span);
+    if (this.trackOpenSpans) this.openSpans.delete(span);
     if (this.shutDown || this.exporters.length === 0 || !isSampled(span)) return;
     if (this.queuedCount() >= this.options.maxQueueSize) {
       this.stats.dropped++;
@@ -141,7 +210,7 @@ export class BatchProcessor implements SpanProcessor {
 
   /** Spans started and not yet ended (for the exit path). */
   pendingOpenSpans(): Span[] {
-    return Array.from(this.openSpans);
+    return this.openSpans.values();
   }
 
   /** Spans queued or travelling. */

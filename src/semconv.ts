@@ -60,8 +60,22 @@ export function redactUrl(url: string): string {
   return out;
 }
 
-/** Splits a Host header into address and port. */
-export function splitHostHeader(host: string, defaultPort: number): [string, number] {
+// A server mostly sees one Host header over and over, a client one authority: split once.
+let lastHost = '';
+let lastDefaultPort = 0;
+let lastSplit: readonly [string, number] = ['', 0];
+
+/** Splits a Host header into address and port (the result is shared: read it, do not change it). */
+export function splitHostHeader(host: string, defaultPort: number): readonly [string, number] {
+  if (host !== lastHost || defaultPort !== lastDefaultPort) {
+    lastSplit = splitHost(host, defaultPort);
+    lastHost = host;
+    lastDefaultPort = defaultPort;
+  }
+  return lastSplit;
+}
+
+function splitHost(host: string, defaultPort: number): readonly [string, number] {
   if (host.startsWith('[')) {
     const close = host.indexOf(']');
     const port = host.charCodeAt(close + 1) === 58 /* : */ ? Number(host.slice(close + 2)) : defaultPort;

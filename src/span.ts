@@ -186,6 +186,9 @@ export class AgentSpan implements Span, ReadableSpan {
   readonly spanIdWord0: number;
   readonly spanIdWord1: number;
   private context: SpanContext | undefined;
+  /** Links of the processor's open-span list (see OpenSpanLinks). */
+  openPrev: AgentSpan | null = null;
+  openNext: AgentSpan | null = null;
 
   constructor(
     private readonly shared: SpanShared,

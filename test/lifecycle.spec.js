@@ -549,6 +549,37 @@ describe('lifecycle: the batch processor at exit', () => {
     assert.ok(!open.includes(first));
   });
 
+  it('open spans of the agent (linked list) and of the app (set): ended in any order, the oldest let go first, all listed', () => {
+    const p = new BatchProcessor([exporter()], options);
+    const linked = (name) => Object.assign(fakeSpan(name), { openPrev: null, openNext: null });
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(linked);
+    const app = fakeSpan('app');
+    for (const s of [a, b, app, c, d]) p.onStart(s);
+    const names = () => p.pendingOpenSpans().map((s) => s.name).sort().join(',');
+    assert.equal(names(), 'a,app,b,c,d');
+    p.onEnd(c); // middle
+    p.onEnd(d); // newest
+    p.onEnd(a); // oldest
+    assert.equal(names(), 'app,b');
+    p.onEnd(b);
+    p.onEnd(b); // twice: no harm
+    assert.equal(names(), 'app');
+    assert.ok(p.hasWorkAtExit(), 'an open app span is work at exit');
+    p.onEnd(app);
+    assert.equal(names(), '');
+    // Past the limit the oldest agent span goes first.
+    const first = linked('first');
+    p.onStart(first);
+    const rest = Array.from({ length: 8200 }, (_, i) => linked(`s${i}`));
+    for (const s of rest) p.onStart(s);
+    const open = p.pendingOpenSpans();
+    assert.equal(open.length, 8192);
+    assert.ok(!open.includes(first) && open.includes(rest[8199]));
+    p.onEnd(first); // already let go: nothing to unlink
+    for (const s of rest) p.onEnd(s);
+    assert.equal(p.pendingOpenSpans().length, 0);
+  });
+
   it('shutdown(): one outcome for every call; spans ended afterwards are dropped', async () => {
     const good = exporter();
     const p = new BatchProcessor([good], options);

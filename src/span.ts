@@ -19,22 +19,32 @@ const WALL_MS = Date.now();
 const WALL_S = Math.floor(WALL_MS / 1000);
 const WALL_NS = (WALL_MS - WALL_S * 1000) * 1e6;
 const [MONO_S, MONO_NS] = process.hrtime();
+/** The wall-clock time, in seconds and nanoseconds since the epoch, of the span clock's zero. */
+export const CLOCK_BASE_SECONDS = WALL_S;
+export const CLOCK_BASE_NANOS = WALL_NS;
 /** performance.timeOrigin equivalent, for numeric times relative to it. */
 const TIME_ORIGIN_MS = WALL_MS - process.uptime() * 1000;
 
+/**
+ * The clock spans keep: nanoseconds since the wall-clock reading above, from
+ * the monotonic clock, as one number (exact below 2^53 ns, 104 days): no
+ * [seconds, nanoseconds] arrays to allocate per span; made on demand.
+ */
+export function clockNow(): number {
+  const now = process.hrtime();
+  return (now[0] - MONO_S) * 1e9 + (now[1] - MONO_NS);
+}
+
+/** A clock reading as wall-clock [seconds, nanoseconds] since the epoch. */
+export function clockToEpoch(clock: number): HrTime {
+  const total = WALL_NS + clock;
+  const carry = Math.floor(total / 1e9);
+  return [WALL_S + carry, total - carry * 1e9];
+}
+
 /** Wall-clock time as [seconds, nanoseconds]. */
 export function hrNow(): HrTime {
-  const now = process.hrtime();
-  let seconds = WALL_S + (now[0] - MONO_S);
-  let nanos = WALL_NS + (now[1] - MONO_NS);
-  if (nanos >= 1e9) {
-    seconds += 1;
-    nanos -= 1e9;
-  } else if (nanos < 0) {
-    seconds -= 1;
-    nanos += 1e9;
-  }
-  return [seconds, nanos];
+  return clockToEpoch(clockNow());
 }
 
 function toHrTime(t: TimeInput | undefined): HrTime {
@@ -165,6 +175,7 @@ const UNSET: SpanStatus = Object.freeze({ code: 0 }) as SpanStatus;
 const NO_TIME: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
 /** Shared until the first event or link: most spans have neither. */
 const NONE: never[] = Object.freeze([]) as unknown as never[];
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 const INVALID_TRACE_ID = '00000000000000000000000000000000';
 
@@ -173,9 +184,11 @@ export class AgentSpan implements Span, ReadableSpan {
   links: Link[] = NONE;
   events: TimedEvent[] = NONE;
   status: SpanStatus = UNSET;
-  endTime: HrTime = NO_TIME;
-  duration: HrTime = NO_TIME;
   ended = false;
+  /** When it ended, on the span clock (see clockNow); -1 while open. */
+  endClock = -1;
+  /** An end time the caller gave, kept as given. */
+  endGiven: HrTime | undefined = undefined;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
   droppedLinksCount = 0;
@@ -200,7 +213,8 @@ export class AgentSpan implements Span, ReadableSpan {
     readonly parent: AgentSpan | SpanContext | undefined,
     attributes: Attributes | undefined,
     ownsAttributes: boolean,
-    readonly startTime: HrTime,
+    /** When it started, on the span clock (see clockNow). */
+    readonly startClock: number,
   ) {
     const a = randomWord();
     const b = randomWord();
@@ -252,6 +266,22 @@ export class AgentSpan implements Span, ReadableSpan {
   /** Always: an unsampled span is never made (the processor asks, to skip making hex ids). */
   get sampled(): boolean {
     return true;
+  }
+
+  get startTime(): HrTime {
+    return clockToEpoch(this.startClock);
+  }
+
+  get endTime(): HrTime {
+    return this.endGiven ?? (this.ended ? clockToEpoch(this.endClock) : NO_TIME);
+  }
+
+  get duration(): HrTime {
+    if (!this.ended) return NO_TIME;
+    if (this.endGiven !== undefined) return hrDiff(this.endGiven, this.startTime);
+    const ns = Math.max(0, this.endClock - this.startClock);
+    const seconds = Math.floor(ns / 1e9);
+    return [seconds, ns - seconds * 1e9];
   }
 
   /** ReadableSpan's view of the parent. */
@@ -341,8 +371,8 @@ export class AgentSpan implements Span, ReadableSpan {
 
   end(endTime?: TimeInput): void {
     if (this.ended) return;
-    this.endTime = toHrTime(endTime);
-    this.duration = hrDiff(this.endTime, this.startTime);
+    if (endTime === undefined) this.endClock = clockNow();
+    else this.endGiven = toHrTime(endTime);
     this.ended = true;
     this.shared.processor.onEnd(this);
   }
@@ -398,13 +428,13 @@ export function startAgentSpan(
   // The trace id goes to hex only for a sampler that reads it (trace-id ratio).
   const traceIdForSampler = sampler.readsTraceId !== false ? traceId.hex : '';
   // Attributes built on demand (a function) are not shown to the sampler.
-  const result = sampler.shouldSample(parent, traceIdForSampler, name, kind, typeof attributes === 'object' ? attributes : {}, []);
+  const result = sampler.shouldSample(parent, traceIdForSampler, name, kind, typeof attributes === 'object' ? attributes : NO_ATTRIBUTES, NONE);
   if (result.traceState !== undefined) traceState = result.traceState;
   if (result.decision !== RECORD_AND_SAMPLED) {
     return new UnsampledSpan({ traceId: traceId.hex, spanId: newSpanId(), traceFlags: 0, traceState });
   }
   const owned = typeof attributes === 'function';
-  const span = new AgentSpan(shared, traceId, traceState, name, kind, localParent, owned ? attributes() : attributes, owned, hrNow());
+  const span = new AgentSpan(shared, traceId, traceState, name, kind, localParent, owned ? attributes() : attributes, owned, clockNow());
   if (result.attributes !== undefined) span.setAttributes(result.attributes);
   shared.processor.onStart(span as never, parent);
   return span;

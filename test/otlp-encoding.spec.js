@@ -463,7 +463,14 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     const fromRemote = startAgentSpan(capped, sampler, 'POST', SpanKind.SERVER, () => ({ a: 'abcdefgh', b: 'x', c: 'dropped' }), trace.setSpanContext(ROOT_CONTEXT, remote));
     const fromApp = startAgentSpan(plain, sampler, 'query', SpanKind.CLIENT, () => ({ n: 1, missing: undefined }), trace.setSpanContext(ROOT_CONTEXT, appParent));
     root.setAttribute('http.response.status_code', 200);
-    for (const s of [grandchild, child, root, fromRemote, fromApp]) s.end();
+    for (const s of [grandchild, child, root, fromRemote]) s.end();
+    fromApp.end([fromApp.startTime[0] + 2, 999999999]); // an end time given by the caller is kept as given
+    assert.deepEqual(fromApp.endTime, [fromApp.startTime[0] + 2, 999999999]);
+    for (const s of [grandchild, child, root]) {
+      const ns = hrNanos(s.endTime) - hrNanos(s.startTime);
+      assert.ok(ns >= 0n && ns < 5000000000n, `${s.name}: started and ended on one clock`);
+      assert.equal(BigInt(s.duration[0]) * 1000000000n + BigInt(s.duration[1]), ns);
+    }
 
     assert.match(root.spanContext().traceId, /^[0-9a-f]{32}$/);
     assert.match(root.spanContext().spanId, /^[0-9a-f]{16}$/);

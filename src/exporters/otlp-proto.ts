@@ -14,7 +14,7 @@
 
 import type { Attributes, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import { AgentSpan } from '../span';
+import { AgentSpan, CLOCK_BASE_NANOS, CLOCK_BASE_SECONDS } from '../span';
 import { resourceAttributes, scopeKey, type Resource, type Scope } from './otlp-common';
 
 
@@ -170,8 +170,17 @@ function writeFixed32(value: number): void {
  * 1e9 = 1953125·2^9, and seconds·1953125 stays below 2^53 until the year 2116.
  */
 function writeTime(time: HrTime): void {
-  const seconds = time[0];
-  const nanos = time[1];
+  writeEpochTime(time[0], time[1]);
+}
+
+/** A time on the agent's span clock (see clockNow in span.ts) as fixed64 nanoseconds since the epoch. */
+function writeClockTime(clock: number): void {
+  const total = CLOCK_BASE_NANOS + clock;
+  const carry = Math.floor(total / 1e9);
+  writeEpochTime(CLOCK_BASE_SECONDS + carry, total - carry * 1e9);
+}
+
+function writeEpochTime(seconds: number, nanos: number): void {
   if (seconds >= 0 && seconds < 4611686018 && seconds % 1 === 0 && nanos >= 0 && nanos < 1e9 && nanos % 1 === 0) {
     const scaled = seconds * 1953125; // seconds·1e9 / 2^9, exact
     const scaledLow23 = scaled % 8388608;
@@ -579,9 +588,16 @@ function writeSpan(span: ReadableSpan, memos: AttributeMemos): void {
   b[pos++] = SPAN_KIND;
   b[pos++] = span.kind + 1; // API SpanKind 0..4 → OTLP 1..5
   b[pos++] = SPAN_START_TIME;
-  writeTime(span.startTime);
-  b[pos++] = SPAN_END_TIME;
-  writeTime(span.endTime);
+  if (span instanceof AgentSpan) {
+    writeClockTime(span.startClock);
+    buf[pos++] = SPAN_END_TIME;
+    if (span.endGiven !== undefined) writeTime(span.endGiven);
+    else writeClockTime(span.endClock);
+  } else {
+    writeTime(span.startTime);
+    buf[pos++] = SPAN_END_TIME;
+    writeTime(span.endTime);
+  }
 
   writeSpanAttributes(span.attributes, memos);
   const droppedAttributes = span.droppedAttributesCount;

@@ -292,6 +292,8 @@ export class BatchProcessor implements SpanProcessor {
       log.once('warn', 'export-crash', `export failed: ${(err as Error).message}`);
     } finally {
       this.unacknowledged.delete(batch);
+      // Sent (or given up): nothing reads this request again, not even the exit path.
+      if (!Array.isArray(batch)) this.encoder!.releaseEncoded?.(batch.body);
     }
   }
 

@@ -30,6 +30,8 @@ class Connection {
   private remaining = 0;
   private keepAlive = true;
   private gotBytes = false;
+  /** The request is still being written (a collector may answer before reading all of it). */
+  private writing = false;
   private done: Done | undefined;
   /** Whether an earlier request used this connection (a failure then may be a stale socket: retry). */
   used = false;
@@ -57,7 +59,8 @@ class Connection {
     const socket = this.socket;
     socket.cork();
     socket.write(head, 'latin1');
-    socket.write(body);
+    this.writing = true;
+    socket.write(body, () => (this.writing = false));
     socket.uncork();
   }
 
@@ -192,7 +195,9 @@ class Connection {
     this.state = 'idle';
     this.used = true;
     const status = this.status;
-    if (!this.keepAlive || this.pending.length > 0) {
+    // An answer before the whole request was written leaves the connection out of step, and the
+    // body still in use: closing it ends the write (the caller may reuse the body's memory).
+    if (!this.keepAlive || this.pending.length > 0 || this.writing) {
       this.closed = true;
       this.socket.destroy();
     } else if (!this.closed) this.onIdle(this);

@@ -56,6 +56,10 @@ export class OtlpExporter implements Exporter {
     return this.report(result, count);
   }
 
+  releaseEncoded(body: Uint8Array): void {
+    if (this.createBatch !== undefined) (require('./otlp-proto') as typeof import('./otlp-proto')).releaseRequest(body);
+  }
+
   sendEncodedSync(body: Uint8Array, count: number, budgetMs: number): boolean {
     if (this.config.compression === 'gzip') body = gzipSync(body);
     const result = postSync({

@@ -24,6 +24,8 @@ export interface Exporter {
   sendEncoded?(body: Uint8Array, count: number): Promise<boolean>;
   /** Delivers a request made by a batch of createBatch(), as sendSync() does. */
   sendEncodedSync?(body: Uint8Array, count: number, budgetMs: number): boolean;
+  /** Takes back the memory of a request made by a batch of createBatch(), once nothing will read it again. */
+  releaseEncoded?(body: Uint8Array): void;
 }
 
 /** An export request filled span by span. */

@@ -72,7 +72,8 @@ function hrDiff(end: HrTime, start: HrTime): HrTime {
 const HEX_DIGIT = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 const fromCharCode = String.fromCharCode;
 
-const randomWord = (): number => (Math.random() * 4294967296) >>> 0;
+// (Signed: 32-bit words stay small integers, not boxed numbers, in the span's fields.)
+const randomWord = (): number => (Math.random() * 4294967296) | 0;
 
 // One String.fromCharCode call per id builds it flat (no concatenation to flatten later).
 /** 16 hex digits of two 32-bit words. */
@@ -114,7 +115,7 @@ function wordOfHex(hex: string, at: number): number {
     const c = hex.charCodeAt(i) | 0x20; // lowercase
     word = (word << 4) | (c <= 0x39 ? c - 0x30 : c - 0x57);
   }
-  return word >>> 0;
+  return word | 0;
 }
 
 /**

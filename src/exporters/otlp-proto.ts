@@ -539,12 +539,12 @@ function writeIdWords(tag: number, word0: number, word1: number, word2?: number,
   buf[pos++] = tag;
   buf[pos++] = long ? 16 : 8;
   const v = view;
-  v.setUint32(pos, word0);
-  v.setUint32(pos + 4, word1);
+  v.setInt32(pos, word0);
+  v.setInt32(pos + 4, word1);
   pos += 8;
   if (long) {
-    v.setUint32(pos, word2);
-    v.setUint32(pos + 4, word3!);
+    v.setInt32(pos, word2);
+    v.setInt32(pos + 4, word3!);
     pos += 8;
   }
 }

@@ -1,2 +1,2 @@
 // `node -r tracing-agent/register app.js`: starts the agent before the app.
-require('./dist/tracing-agent.js').startFromPreload();
+require('./load.cjs').startFromPreload();

@@ -2,4 +2,4 @@
 // CommonJS and ESM apps alike are traced from here; no loader thread is started.
 import { createRequire } from 'node:module';
 
-createRequire(import.meta.url)('./dist/tracing-agent.js').startFromPreload();
+createRequire(import.meta.url)('./load.cjs').startFromPreload();

@@ -59,4 +59,69 @@ const server = http.createServer((req, res) => res.end('ok')).listen(0, '127.0.0
     const out = execFileSync(process.execPath, ['api.cjs'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH } });
     assert.equal(out.trim(), 'function function function');
   });
+
+  describe('the code cache (load.cjs)', () => {
+    const installed = () => path.join(dir, 'node_modules', 'tracing-agent');
+    const cacheDir = () => path.join(installed(), 'dist', '.compile-cache');
+    const traced = async (extraEnv = {}) => {
+      receiver.reset();
+      const run = await runNode(['-r', 'tracing-agent/register', 'app.mjs'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, OTEL_SERVICE_NAME: 'cached-app', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...extraEnv },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stderr, '');
+      const spans = await receiver.waitForSpans(2);
+      assert.ok(spans.some((s) => s.kind === 2) && spans.some((s) => s.kind === 3), 'traced');
+    };
+
+    it('is not packed; the first start writes it beside the bundle, later starts read it (unchanged)', async () => {
+      const listing = execFileSync('tar', ['-tzf', fs.readdirSync(dir).find((f) => f.endsWith('.tgz'))], { cwd: dir, encoding: 'utf8' });
+      assert.doesNotMatch(listing, /compile-cache/);
+      assert.match(listing, /package\/load\.cjs/);
+      fs.rmSync(cacheDir(), { recursive: true, force: true });
+      await traced();
+      const files = fs.readdirSync(cacheDir());
+      assert.equal(files.length, 1, files.join(', '));
+      const file = path.join(cacheDir(), files[0]);
+      const written = fs.statSync(file).mtimeMs;
+      await traced();
+      assert.equal(fs.statSync(file).mtimeMs, written, 'read, not written again');
+    });
+
+    it('a damaged cache is refused by V8 and replaced; the app is traced all the same', async () => {
+      const [name] = fs.readdirSync(cacheDir());
+      const file = path.join(cacheDir(), name);
+      fs.writeFileSync(file, Buffer.alloc(4096, 7));
+      await traced();
+      assert.notDeepEqual(fs.readFileSync(file).subarray(0, 64), Buffer.alloc(64, 7), 'rewritten');
+    });
+
+    it('NODE_DISABLE_COMPILE_CACHE=1 neither reads nor writes it', async () => {
+      fs.rmSync(cacheDir(), { recursive: true, force: true });
+      await traced({ NODE_DISABLE_COMPILE_CACHE: '1' });
+      assert.ok(!fs.existsSync(cacheDir()));
+    });
+
+    it('where the package cannot hold it: a private directory of the user\'s under TMPDIR, never one others can write to', async () => {
+      // The package's place for it is taken (as a read-only install would refuse it).
+      fs.rmSync(cacheDir(), { recursive: true, force: true });
+      fs.writeFileSync(cacheDir(), 'not a directory');
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tracing-agent-tmpdir-'));
+      const userDir = path.join(tmp, `tracing-agent-compile-cache-${process.getuid()}`);
+      try {
+        fs.mkdirSync(userDir, { mode: 0o777 });
+        fs.chmodSync(userDir, 0o777);
+        await traced({ TMPDIR: tmp });
+        assert.deepEqual(fs.readdirSync(userDir), [], 'a directory others can write to is not used');
+        fs.rmSync(userDir, { recursive: true });
+        await traced({ TMPDIR: tmp });
+        assert.equal(fs.statSync(userDir).mode & 0o777, 0o700);
+        assert.equal(fs.readdirSync(userDir).length, 1);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        fs.rmSync(cacheDir(), { force: true });
+      }
+    });
+  });
 });

@@ -4,6 +4,7 @@
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, runNode, startService, get, fixture } = require('./support/processes');
+const { selfSignedCert } = require('./support/tls');
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -113,6 +114,34 @@ describe('core: one flag traces any Node app', function () {
         }
       });
     }
+  }
+
+  for (const moduleSystem of ['cjs', 'mjs']) {
+    it(`${moduleSystem} app that only uses https: its server and client spans, one trace, ended with their status`, async () => {
+      const tls = selfSignedCert();
+      try {
+        const run = await runNode([fixture(`https-app.${moduleSystem}`)], {
+          flag: 'import',
+          env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'secure', TLS_KEY: tls.key, TLS_CERT: tls.cert, NODE_EXTRA_CA_CERTS: tls.cert }),
+        });
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /status 201/);
+        const spans = await receiver.waitForSpans(2);
+        const server = one(spans, (s) => s.kind === SERVER, 'https server span');
+        const client = one(spans, (s) => s.kind === CLIENT, 'https client span');
+        assert.equal(server.parentSpanId, client.spanId);
+        assert.equal(server.traceId, client.traceId);
+        assert.equal(server.attributes['url.scheme'], 'https');
+        assert.equal(server.attributes['url.path'], '/secure');
+        assert.equal(server.attributes['http.response.status_code'], 201);
+        assert.ok(server.endTimeUnixNano > server.startTimeUnixNano, 'ended');
+        assert.equal(client.attributes['url.full'], client.attributes['url.full'].replace(/token=[^&]*/, 'token=REDACTED'));
+        assert.match(client.attributes['url.full'], /^https:\/\/localhost:\d+\/secure\?token=REDACTED$/);
+        assert.equal(client.attributes['http.response.status_code'], 201);
+      } finally {
+        require('node:fs').rmSync(tls.dir, { recursive: true, force: true });
+      }
+    });
   }
 
   it('keeps the request context in request body events (POST body, then a downstream call)', async () => {

@@ -5,13 +5,11 @@
 // traced app exporting over https and to a collector that closes every
 // connection. Needs `npx tsc -p .` (reads dist/).
 const assert = require('node:assert/strict');
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
-const os = require('node:os');
-const path = require('node:path');
 const { post1 } = require('../dist/exporters/http1');
 const { startReceiver } = require('./support/receiver');
+const { selfSignedCert } = require('./support/tls');
 const { agentEnv, runNode, fixture, startService, get } = require('./support/processes');
 
 /**
@@ -170,23 +168,21 @@ describe('exports over HTTP/1.1: the lean client against real servers', function
 
 describe('exports over HTTP/1.1: end to end from a traced app', function () {
   this.timeout(30000);
-  let dir;
+  let tls;
 
   before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tracing-agent-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+    tls = selfSignedCert();
   });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  after(() => fs.rmSync(tls.dir, { recursive: true, force: true }));
 
   it('to an https collector (its certificate trusted through NODE_EXTRA_CA_CERTS): spans arrive, decoded', async () => {
-    const receiver = await startReceiver({ tls: { key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) } });
+    const receiver = await startReceiver({ tls: { key: fs.readFileSync(tls.key), cert: fs.readFileSync(tls.cert) } });
     try {
       const target = await startService(fixture('service.cjs'), { flag: 'none', env: agentEnv(null) });
       try {
         const run = await runNode([fixture('client.cjs')], {
           flag: 'import',
-          env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'tls-client', TARGET_URL: `${target.url}/price`, NODE_EXTRA_CA_CERTS: path.join(dir, 'cert.pem') }),
+          env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'tls-client', TARGET_URL: `${target.url}/price`, NODE_EXTRA_CA_CERTS: tls.cert }),
         });
         assert.equal(run.code, 0, run.stderr);
         assert.doesNotMatch(run.stderr, /export .* failed/);

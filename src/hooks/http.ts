@@ -62,29 +62,25 @@ function startServerSpan(req: ServerRequest, res: ServerResponse): Context {
   const ctx = contextWithSpan(parent, span);
   req[kContext] = ctx;
   // An unsampled request only carries its context (so downstream stays unsampled): nothing to end.
-  if (span.isRecording()) {
-    res[kSpan] = span;
-    res.on('close', onResponseClose);
-  }
+  // Ended by the response's 'close' (see patchServerResponseEmit).
+  if (span.isRecording()) res[kSpan] = span;
   return ctx;
 }
 
-function onResponseClose(this: ServerResponse): void {
-  const span = this[kSpan];
-  if (span === undefined) return;
-  this[kSpan] = undefined;
+function endServerSpan(res: ServerResponse, span: Span): void {
+  res[kSpan] = undefined;
   try {
-    const status = this.statusCode;
+    const status = res.statusCode;
     span.setAttribute('http.response.status_code', status);
     // Frameworks that route (Express and its kin) leave the matched route on the request.
-    const req = this.req as ServerRequest | undefined;
+    const req = res.req as ServerRequest | undefined;
     const route = req?.route?.path;
     if (typeof route === 'string') {
       const full = (req?.baseUrl ?? '') + route;
       span.setAttribute('http.route', full);
       span.updateName(`${normalizeMethod(req?.method)} ${full}`);
     }
-    if (!this.writableFinished) {
+    if (!res.writableFinished) {
       span.setAttribute('error.type', 'aborted');
       span.setStatus({ code: STATUS_ERROR, message: 'connection closed before the response was complete' });
     } else if (status >= 500) {
@@ -112,11 +108,25 @@ function patchServerEmit(proto: { emit: (...args: any[]) => boolean }): void {
   };
 }
 
+// A response's 'close' (sent, or its connection gone) ends its span: a check
+// in emit costs less than a listener added to every response.
+function patchServerResponseEmit(proto: { emit: (...args: any[]) => boolean }): void {
+  const original = proto.emit;
+  proto.emit = function emit(this: ServerResponse, event: string | symbol): boolean {
+    if (event === 'close') {
+      const span = this[kSpan];
+      if (span !== undefined) endServerSpan(this, span);
+    }
+    return original.apply(this, arguments as unknown as any[]);
+  };
+}
+
 /** Whether `event` has a listener other than Node's own 'end' one (the server's clearIncoming). */
 function hasAppListener(req: ServerRequest, event: string | symbol): boolean {
-  const count = req.listenerCount(event);
-  if (count !== 1 || event !== 'end') return count > 0;
-  return req.listeners('end')[0].name !== 'clearIncoming';
+  // (EventEmitter keeps one listener as the function itself, several in an array.)
+  const listeners = (req as unknown as { _events?: Record<string | symbol, unknown> })._events?.[event];
+  if (listeners === undefined) return false;
+  return typeof listeners !== 'function' || event !== 'end' || listeners.name !== 'clearIncoming';
 }
 
 // Request body events ('data', 'end') are driven by the socket, not by the
@@ -234,9 +244,20 @@ function patchModule(mod: typeof Http, scheme: 'http' | 'https'): void {
   mod.request = request as typeof Http.request;
   mod.get = wrapGet(request) as typeof Http.get;
   patchServerEmit(mod.Server.prototype as unknown as { emit: (...args: any[]) => boolean });
-  if (scheme === 'http') patchIncomingMessageEmit(mod.IncomingMessage.prototype as unknown as { emit: (...args: any[]) => boolean });
+  patchMessages();
   // `import { request } from 'node:http'` sees the patched functions only after this.
   Module.syncBuiltinESMExports();
+}
+
+let messagesPatched = false;
+
+/** Requests and responses of http and https servers alike are http's IncomingMessage and ServerResponse. */
+function patchMessages(): void {
+  if (messagesPatched) return;
+  messagesPatched = true;
+  const http = require('node:http') as typeof Http; // (loaded already: https is built on it)
+  patchIncomingMessageEmit(http.IncomingMessage.prototype as unknown as { emit: (...args: any[]) => boolean });
+  patchServerResponseEmit(http.ServerResponse.prototype as unknown as { emit: (...args: any[]) => boolean });
 }
 
 function patchBuiltin(name: 'http' | 'https'): void {

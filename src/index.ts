@@ -5,7 +5,7 @@ import { start } from './agent';
 export { start, flush, shutdown, type StartResult } from './agent';
 export type { Config } from './config';
 
-/** Called by register.cjs / register.mjs: start, and never let a failure reach the app. */
+/** Called by the preload entries (register.cjs / register.mjs, through load.cjs): start, and never let a failure reach the app. */
 export function startFromPreload(): void {
   try {
     start();

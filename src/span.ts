@@ -108,7 +108,7 @@ export function newTraceId(): string {
   return TraceId.random().hex;
 }
 
-/** Four 32-bit words of a hex string from `at` (input already validated). */
+/** One 32-bit word from the 8 hex digits of `hex` at `at` (a validated id). */
 function wordOfHex(hex: string, at: number): number {
   let word = 0;
   for (let i = at; i < at + 8; i++) {
@@ -179,6 +179,14 @@ const NONE: never[] = Object.freeze([]) as unknown as never[];
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 const INVALID_TRACE_ID = '00000000000000000000000000000000';
+const INVALID_SPAN_ID = '0000000000000000';
+const TRACE_ID = /^[0-9a-f]{32}$/i;
+const SPAN_ID = /^[0-9a-f]{16}$/i;
+
+/** As the API's isSpanContextValid: a parent with malformed ids starts a new trace instead. */
+function isValidParent(context: SpanContext): boolean {
+  return TRACE_ID.test(context.traceId) && context.traceId !== INVALID_TRACE_ID && SPAN_ID.test(context.spanId) && context.spanId !== INVALID_SPAN_ID;
+}
 
 export class AgentSpan implements Span, ReadableSpan {
   attributes: Attributes;
@@ -420,7 +428,7 @@ export function startAgentSpan(
     traceState = parentSpan.traceState;
   } else {
     const parentContext = parentSpan?.spanContext();
-    if (parentContext !== undefined && parentContext.traceId !== INVALID_TRACE_ID) {
+    if (parentContext !== undefined && isValidParent(parentContext)) {
       localParent = parentContext;
       traceId = TraceId.fromHex(parentContext.traceId);
       traceState = parentContext.traceState;

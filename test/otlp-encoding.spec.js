@@ -462,8 +462,11 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     const grandchild = startAgentSpan(plain, sampler, 'GET', SpanKind.CLIENT, () => ({ 'url.full': 'http://x/' }), trace.setSpan(ROOT_CONTEXT, child));
     const fromRemote = startAgentSpan(capped, sampler, 'POST', SpanKind.SERVER, () => ({ a: 'abcdefgh', b: 'x', c: 'dropped' }), trace.setSpanContext(ROOT_CONTEXT, remote));
     const fromApp = startAgentSpan(plain, sampler, 'query', SpanKind.CLIENT, () => ({ n: 1, missing: undefined }), trace.setSpanContext(ROOT_CONTEXT, appParent));
+    const malformed = startAgentSpan(plain, sampler, 'orphan', SpanKind.INTERNAL, {}, trace.setSpanContext(ROOT_CONTEXT, { traceId: 'not-hex-'.repeat(4), spanId: 'zz'.repeat(8), traceFlags: 1 }));
     root.setAttribute('http.response.status_code', 200);
-    for (const s of [grandchild, child, root, fromRemote]) s.end();
+    for (const s of [grandchild, child, root, fromRemote, malformed]) s.end();
+    assert.equal(malformed.parentSpanContext, undefined, 'a parent with malformed ids starts a new trace (as the SDK does)');
+    assert.match(malformed.spanContext().traceId, /^[0-9a-f]{32}$/);
     fromApp.end([fromApp.startTime[0] + 2, 999999999]); // an end time given by the caller is kept as given
     assert.deepEqual(fromApp.endTime, [fromApp.startTime[0] + 2, 999999999]);
     for (const s of [grandchild, child, root]) {
@@ -479,7 +482,7 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     assert.equal(fromRemote.spanContext().traceId, remote.traceId);
     assert.equal(fromRemote.spanContext().traceState.serialize(), 'vendor=v1', 'trace state inherited from the remote parent');
     assert.equal(fromApp.spanContext().traceId, appParent.traceId);
-    assert.equal(new Set([root, child, grandchild, fromRemote, fromApp].map((s) => s.spanContext().spanId)).size, 5);
+    assert.equal(new Set([root, child, grandchild, fromRemote, fromApp, malformed].map((s) => s.spanContext().spanId)).size, 6);
     assert.deepEqual(fromRemote.attributes, { a: 'abcd', b: 'x' }, 'limits applied (copied, not adopted)');
     assert.equal(fromRemote.droppedAttributesCount, 1);
     assert.deepEqual(child.attributes, { 'db.system.name': 'postgresql' });

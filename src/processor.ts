@@ -49,6 +49,7 @@ function countOf(batch: Batch): number {
  * A span that can be linked into the open-span list: the agent's own spans
  * declare these fields (null when unlinked), so tracking them is two pointer
  * writes instead of a hash set's insert and delete, once per span each.
+ * (A span is tracked by one processor: the agent has one.)
  */
 export interface OpenSpanLinks {
   openPrev: OpenSpanLinks | null;

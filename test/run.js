@@ -18,6 +18,13 @@ if (!fs.existsSync(path.join(root, 'dist', 'agent.js'))) {
   process.exit(1);
 }
 
+/** Per-version preparation (native addons built for this Node, …): test/support/prepare-*.js */
+function prepareFor(major, bin) {
+  for (const file of fs.readdirSync(path.join(__dirname, 'support')).filter((f) => /^prepare-.*\.js$/.test(f)).sort()) {
+    require(path.join(__dirname, 'support', file))({ major, bin });
+  }
+}
+
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let broken = false;
 for (const major of versions) {
@@ -25,10 +32,7 @@ for (const major of versions) {
   const countsFile = path.join(os.tmpdir(), `tracing-agent-counts-${process.pid}-${major}.json`);
   fs.rmSync(countsFile, { force: true });
   console.log(`\n=== Node ${major} (${bin}) ===`);
-  // Per-version preparation (native addons built for this Node, …): test/support/prepare-*.js
-  for (const file of fs.readdirSync(path.join(__dirname, 'support')).filter((f) => /^prepare-.*\.js$/.test(f)).sort()) {
-    require(path.join(__dirname, 'support', file))({ major, bin });
-  }
+  prepareFor(major, bin);
   const result = spawnSync(bin, [mocha, '--reporter', path.join(__dirname, 'support', 'reporter.js'), ...(mochaArgs.length ? mochaArgs : ['test/*.spec.js'])], {
     cwd: root,
     stdio: 'inherit',
@@ -44,5 +48,8 @@ for (const major of versions) {
   console.log(`Node ${major}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
   for (const k of Object.keys(totals)) totals[k] += counts[k];
 }
+// Leave the addons built for the Node running this (the one `npm run demo` uses), not for the last one tested.
+const ownMajor = process.versions.node.split('.')[0];
+if (versions[versions.length - 1] !== ownMajor) prepareFor(ownMajor, process.execPath);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(totals.failed > 0 || broken ? 1 : 0);

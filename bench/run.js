@@ -115,7 +115,7 @@ async function throughput() {
   row('throughput, AsyncLocalStorage alone, no agent (the floor for carrying context)', Math.round(bareRps), Math.round(median(results.context.map((x) => x.rps))), `${ratioContext.toFixed(2)}× bare`, 'reference', undefined);
   const rssAdded = median(results.traced.map((x, i) => x.rssMiB - results.bare[i].rssMiB));
   row('peak RSS added under that load', `${median(results.bare.map((x) => x.rssMiB)).toFixed(1)} MiB`, `${median(results.traced.map((x) => x.rssMiB)).toFixed(1)} MiB`, `+${rssAdded.toFixed(1)} MiB`, '≤ 20 MiB', rssAdded <= 20);
-  // Part of the figure above: on Node 24 mostly the memory its Maglev compiler takes for the hot paths.
+  // Part of the figure above (on Node 24, with memory its Maglev compiler takes for the hot paths).
   const rssContext = median(results.context.map((x, i) => x.rssMiB - results.bare[i].rssMiB));
   row('peak RSS added, AsyncLocalStorage alone, no agent', `${median(results.bare.map((x) => x.rssMiB)).toFixed(1)} MiB`, `${median(results.context.map((x) => x.rssMiB)).toFixed(1)} MiB`, `${rssContext < 0 ? '−' : '+'}${Math.abs(rssContext).toFixed(1)} MiB`, 'reference', undefined);
 }

@@ -30,20 +30,20 @@ const TIME_ORIGIN_MS = WALL_MS - process.uptime() * 1000;
  * the monotonic clock, as one number (exact below 2^53 ns, 104 days): no
  * [seconds, nanoseconds] arrays to allocate per span; made on demand.
  */
-export function clockNow(): number {
+function clockNow(): number {
   const now = process.hrtime();
   return (now[0] - MONO_S) * 1e9 + (now[1] - MONO_NS);
 }
 
 /** A clock reading as wall-clock [seconds, nanoseconds] since the epoch. */
-export function clockToEpoch(clock: number): HrTime {
+function clockToEpoch(clock: number): HrTime {
   const total = WALL_NS + clock;
   const carry = Math.floor(total / 1e9);
   return [WALL_S + carry, total - carry * 1e9];
 }
 
 /** Wall-clock time as [seconds, nanoseconds]. */
-export function hrNow(): HrTime {
+function hrNow(): HrTime {
   return clockToEpoch(clockNow());
 }
 
@@ -101,11 +101,6 @@ export function newSpanId(): string {
   const a = randomWord();
   const b = randomWord();
   return hex16(a === 0 && b === 0 ? 1 : a, b);
-}
-
-/** A random trace id; never all zeros (invalid). */
-export function newTraceId(): string {
-  return TraceId.random().hex;
 }
 
 /** One 32-bit word from the 8 hex digits of `hex` at `at` (a validated id). */

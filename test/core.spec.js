@@ -135,7 +135,6 @@ describe('core: one flag traces any Node app', function () {
         assert.equal(server.attributes['url.path'], '/secure');
         assert.equal(server.attributes['http.response.status_code'], 201);
         assert.ok(server.endTimeUnixNano > server.startTimeUnixNano, 'ended');
-        assert.equal(client.attributes['url.full'], client.attributes['url.full'].replace(/token=[^&]*/, 'token=REDACTED'));
         assert.match(client.attributes['url.full'], /^https:\/\/localhost:\d+\/secure\?token=REDACTED$/);
         assert.equal(client.attributes['http.response.status_code'], 201);
       } finally {

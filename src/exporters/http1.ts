@@ -110,14 +110,9 @@ class Connection {
           this.readHead(head);
           break;
         }
-        case 'length': {
-          const n = Math.min(this.remaining, this.pending.length);
-          this.remaining -= n;
-          this.pending = this.pending.slice(n);
-          if (this.remaining > 0) return;
-          this.complete();
+        case 'length':
+          if (this.skipRemaining()) this.complete();
           return;
-        }
         case 'chunk-size': {
           const eol = this.pending.indexOf('\r\n');
           if (eol === -1) return;
@@ -131,14 +126,10 @@ class Connection {
           }
           break;
         }
-        case 'chunk-data': {
-          const n = Math.min(this.remaining, this.pending.length);
-          this.remaining -= n;
-          this.pending = this.pending.slice(n);
-          if (this.remaining > 0) return;
+        case 'chunk-data':
+          if (!this.skipRemaining()) return;
           this.state = 'chunk-size';
           break;
-        }
         case 'trailers': {
           // No trailers: a bare CRLF; else trailer lines up to an empty one.
           if (this.pending.startsWith('\r\n')) this.pending = this.pending.slice(2);
@@ -156,6 +147,14 @@ class Connection {
           return;
       }
     }
+  }
+
+  /** Drops up to `remaining` body bytes from what has arrived; true once all of them have. */
+  private skipRemaining(): boolean {
+    const n = Math.min(this.remaining, this.pending.length);
+    this.remaining -= n;
+    this.pending = this.pending.slice(n);
+    return this.remaining === 0;
   }
 
   private readHead(head: string): void {

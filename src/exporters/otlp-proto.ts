@@ -393,7 +393,7 @@ function writeSpanAttributes(attributes: Attributes, memos: AttributeMemos): voi
       ensure(MEMO_BYTES);
       const words = memo.words;
       const v = view;
-      for (let i = 0, p = pos; i < words.length && 4 * i < memo.size; i++, p += 4) v.setInt32(p, words[i], true);
+      for (let i = 0, p = pos; 4 * i < memo.size; i++, p += 4) v.setInt32(p, words[i], true);
       pos += memo.size;
       continue;
     }
@@ -569,9 +569,10 @@ function writeAgentSpanIds(span: AgentSpan): boolean | undefined {
 function writeSpan(span: ReadableSpan, memos: AttributeMemos): void {
   // A span with a few attributes takes 128..16383 bytes: two length bytes.
   const start = beginField(SCOPE_SPANS_SPAN, 2);
+  const agentSpan = span instanceof AgentSpan ? span : undefined;
   let parentIsRemote: boolean | undefined;
   let traceFlags = 1; // the agent's own spans are all sampled
-  if (span instanceof AgentSpan) parentIsRemote = writeAgentSpanIds(span);
+  if (agentSpan !== undefined) parentIsRemote = writeAgentSpanIds(agentSpan);
   else {
     const context = span.spanContext();
     const parent = span.parentSpanContext;
@@ -588,11 +589,11 @@ function writeSpan(span: ReadableSpan, memos: AttributeMemos): void {
   b[pos++] = SPAN_KIND;
   b[pos++] = span.kind + 1; // API SpanKind 0..4 → OTLP 1..5
   b[pos++] = SPAN_START_TIME;
-  if (span instanceof AgentSpan) {
-    writeClockTime(span.startClock);
+  if (agentSpan !== undefined) {
+    writeClockTime(agentSpan.startClock);
     buf[pos++] = SPAN_END_TIME;
-    if (span.endGiven !== undefined) writeTime(span.endGiven);
-    else writeClockTime(span.endClock);
+    if (agentSpan.endGiven !== undefined) writeTime(agentSpan.endGiven);
+    else writeClockTime(agentSpan.endClock);
   } else {
     writeTime(span.startTime);
     buf[pos++] = SPAN_END_TIME;

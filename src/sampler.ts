@@ -65,7 +65,10 @@ class ParentBased implements Sampler {
   }
 
   shouldSample(context: Context, traceId: string, name: string, kind: number, attributes: never, links: never): SamplingResult {
-    const parent = spanFromContext(context)?.spanContext();
+    const span = spanFromContext(context);
+    // The agent's own spans are all sampled, and asking for their span context would make their hex ids.
+    if ((span as { sampled?: boolean } | undefined)?.sampled === true) return RECORD_AND_SAMPLED;
+    const parent = span?.spanContext();
     if (parent === undefined || parent.traceId === INVALID_TRACE_ID) return this.root.shouldSample(context, traceId, name, kind, attributes, links);
     return parent.traceFlags & 1 ? RECORD_AND_SAMPLED : NOT_RECORD;
   }

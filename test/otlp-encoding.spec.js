@@ -500,6 +500,31 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     assert.deepStrictEqual(normalize(decodeProto(batch.finish()), false), protoSpans(ended));
   });
 
+  it("the agent's span clock: times written from the clock's 32-bit halves match [seconds, nanoseconds], carries included", () => {
+    const { startAgentSpan, CLOCK_BASE_SECONDS, CLOCK_BASE_NANOS } = require('../dist/span');
+    const { createSampler } = require('../dist/sampler');
+    const ended = [];
+    const shared = { resource: resourceA, scope: { name: 'tracing-agent/test' }, processor: { onStart() {}, onEnd: (s) => ended.push(s) }, limits: { ...LIMITS, attributeValueLengthLimit: Infinity } };
+    const sampler = createSampler({ name: 'always_on', ratio: 1 });
+    const base = BigInt(CLOCK_BASE_SECONDS) * 1000000000n + BigInt(CLOCK_BASE_NANOS);
+    // Clock readings that put the low half of base + clock just below, at and above 2^32 (a carry into the high half).
+    const toCarry = Number(2n ** 32n - (base % 2n ** 32n));
+    const clocks = [0, 1, toCarry - 1, toCarry, toCarry + 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + toCarry, 86400e9 * 100 + 7, 2 ** 53 - 2e9]; // (up to ~104 days of uptime)
+    for (let i = 0; i < 100; i++) clocks.push(Math.floor(Math.random() * 2 ** 52));
+    for (const clock of clocks) {
+      const span = startAgentSpan(shared, sampler, 't', SpanKind.INTERNAL, {}, ROOT_CONTEXT);
+      span.startClock = clock;
+      span.end();
+      span.endClock = clock + 1;
+    }
+    const decoded = protoSpans(ended);
+    ended.forEach((s, i) => {
+      assert.equal(hrNanos(s.startTime), base + BigInt(clocks[i]));
+      assert.equal(BigInt(decoded[i].startTimeUnixNano), base + BigInt(clocks[i]), `clock ${clocks[i]}`);
+      assert.equal(BigInt(decoded[i].endTimeUnixNano), base + BigInt(clocks[i] + 1), `clock ${clocks[i]} + 1`);
+    });
+  });
+
   it('large batches grow the buffer; empty batches encode to an empty request', () => {
     const p = provider(resourceA);
     const tracer = p.getTracer('scope-a', '1.2.3');

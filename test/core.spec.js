@@ -143,6 +143,36 @@ describe('core: one flag traces any Node app', function () {
     });
   }
 
+  it('ESM app sending https requests through a named import: the first request too is traced and carries traceparent', async () => {
+    const tls = selfSignedCert();
+    const fs = require('node:fs');
+    const seen = [];
+    const server = require('node:https').createServer({ key: fs.readFileSync(tls.key), cert: fs.readFileSync(tls.cert) }, (req, res) => {
+      seen.push({ path: req.url, traceparent: req.headers.traceparent });
+      res.end('ok');
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const run = await runNode([fixture('https-client.mjs')], {
+        flag: 'import',
+        env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'secure-client', HTTPS_URL: `https://localhost:${server.address().port}`, NODE_EXTRA_CA_CERTS: tls.cert }),
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /first 200\nsecond 200/);
+      const spans = await receiver.waitForSpans(2);
+      assert.deepEqual(seen.map((s) => s.path), ['/first', '/second']);
+      for (const request of seen) {
+        const span = one(spans, (s) => s.attributes['url.full']?.endsWith(request.path), `client span of ${request.path}`);
+        assert.equal(span.kind, CLIENT);
+        assert.equal(span.attributes['http.response.status_code'], 200);
+        assert.equal(request.traceparent, `00-${span.traceId}-${span.spanId}-01`, `${request.path} carried its span's context`);
+      }
+    } finally {
+      server.close();
+      require('node:fs').rmSync(tls.dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps the request context in request body events (POST body, then a downstream call)', async () => {
     const backend = await startService(fixture('service.mjs'), { env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'backend' }) });
     const frontend = await startService(fixture('service.mjs'), {

@@ -67,11 +67,15 @@ function setup(): void {
   }
 }
 
-/** Calls back when the app imports built-in `name` through ESM (or at once, where that cannot be seen). */
-export function onBuiltinImport(name: string, callback: Callback): void {
+/**
+ * Calls back when the app imports built-in `name` through ESM, or at once
+ * where that cannot be seen, unless `notEager`: the caller then has its own
+ * way to notice the module in use.
+ */
+export function onBuiltinImport(name: string, callback: Callback, notEager = false): void {
   if (mode === undefined) setup();
   if (mode === 'eager') {
-    callback();
+    if (!notEager) callback();
     return;
   }
   if (mode === 'none') return;

@@ -258,6 +258,42 @@ function patchMessages(): void {
   const http = require('node:http') as typeof Http; // (loaded already: https is built on it)
   patchIncomingMessageEmit(http.IncomingMessage.prototype as unknown as { emit: (...args: any[]) => boolean });
   patchServerResponseEmit(http.ServerResponse.prototype as unknown as { emit: (...args: any[]) => boolean });
+  patchClientRequestHead(http.ClientRequest.prototype as unknown as { _implicitHeader?: (...args: any[]) => unknown });
+  patchServerListen((require('node:net') as typeof import('node:net')).Server.prototype as unknown as { listen: (...args: any[]) => unknown });
+}
+
+// https used before it was patched (imported by ESM code on a runtime where
+// that cannot be seen): its servers and requests are http's underneath, and
+// these two places see them in time.
+
+/** An https request, before its head is written: patches https for the next ones, and traces this one. */
+function patchClientRequestHead(proto: { _implicitHeader?: (...args: any[]) => unknown }): void {
+  const original = proto._implicitHeader;
+  if (typeof original !== 'function') return;
+  proto._implicitHeader = function _implicitHeader(this: ClientRequest) {
+    if (!patched.has('https') && (this as { protocol?: string }).protocol === 'https:') {
+      try {
+        patchBuiltin('https');
+        const parent = activeContext();
+        if (guard.enabled && !isTracingSuppressed(parent) && this[kSpan] === undefined) traceClientRequest(this, parent, 'https');
+      } catch (err) {
+        guard.fail(err);
+      }
+    }
+    return original.apply(this, arguments as unknown as any[]);
+  };
+}
+
+/**
+ * A TLS server starting to listen: patches https, whose Server.prototype.emit
+ * an https server then uses (a plain TLS or HTTP/2 server only costs https's load, once).
+ */
+function patchServerListen(proto: { listen: (...args: any[]) => unknown }): void {
+  const original = proto.listen;
+  proto.listen = function listen(this: { setSecureContext?: unknown }) {
+    if (!patched.has('https') && typeof this.setSecureContext === 'function') patchBuiltin('https');
+    return original.apply(this, arguments as unknown as any[]);
+  };
 }
 
 function patchBuiltin(name: 'http' | 'https'): void {
@@ -279,7 +315,9 @@ export const hook: Hook = {
     for (const name of ['http', 'https'] as const) {
       onModuleLoad(name, () => patchBuiltin(name));
       onModuleLoad(`node:${name}`, () => patchBuiltin(name));
-      onBuiltinImport(name, () => patchBuiltin(name));
+      // https (and tls under it) costs ~4 ms to load: where ESM imports cannot be seen, it is
+      // patched when an https server listens or the first https request is sent (see patchMessages).
+      onBuiltinImport(name, () => patchBuiltin(name), name === 'https');
     }
     dc.subscribe('http.client.request.error', onClientError);
     // Safety nets for imports nothing could watch: the first request patches

@@ -530,6 +530,73 @@ describe('lifecycle: the batch processor at exit', () => {
     assert.equal(p.pendingCount(), 0);
   });
 
+  /** An exporter that encodes as spans end (as OTLP/protobuf does): a body is the list of its spans' names. */
+  function encodingExporter({ travelling = false } = {}) {
+    const e = {
+      requests: [],
+      syncRequests: [],
+      description: 'fake-encoding',
+      createBatch: () => {
+        const names = [];
+        return {
+          get count() {
+            return names.length;
+          },
+          add: (span) => {
+            if (span.name === 'unencodable') throw new Error('cannot encode this one');
+            names.push(span.name);
+          },
+          finish: () => names.slice(),
+        };
+      },
+      sendEncoded: (body) => (travelling ? new Promise(() => {}) : (e.requests.push(body), Promise.resolve(true))),
+      sendEncodedSync: (body) => (e.syncRequests.push(body), true),
+      send: () => Promise.resolve(true),
+      sendSync: () => true,
+    };
+    return e;
+  }
+
+  it('encoding mode: spans go into batches of at most the batch size, in order; one that cannot be encoded is dropped and counted', async () => {
+    const e = encodingExporter();
+    const p = new BatchProcessor([e], { ...options, maxExportBatchSize: 5 });
+    const names = [];
+    for (let i = 0; i < 24; i++) {
+      const name = i === 7 ? 'unencodable' : `s${i}`;
+      if (name !== 'unencodable') names.push(name);
+      p.onEnd(fakeSpan(name));
+    }
+    await p.forceFlush();
+    assert.ok(e.requests.every((r) => r.length >= 1 && r.length <= 5), e.requests.map((r) => r.length).join(','));
+    assert.deepEqual(e.requests.flat(), names);
+    assert.equal(p.getStats().dropped, 1);
+    assert.equal(p.getStats().exported, 23);
+    assert.equal(p.pendingCount(), 0);
+  });
+
+  it('encoding mode: a full batch leaves as soon as it is full, without waiting for the timer', async () => {
+    const e = encodingExporter();
+    const p = new BatchProcessor([e], { ...options, maxExportBatchSize: 64 });
+    for (let i = 0; i < 200; i++) p.onEnd(fakeSpan(`s${i}`));
+    assert.deepEqual(e.requests.map((r) => r.length), [64, 64], 'two full batches sent at once (two travel at a time)');
+    await new Promise((resolve) => setImmediate(resolve)); // the sends are acknowledged: the third full batch leaves
+    assert.deepEqual(e.requests.map((r) => r.length), [64, 64, 64]);
+    assert.deepEqual(e.requests.flat(), Array.from({ length: 192 }, (_, i) => `s${i}`));
+    assert.equal(p.pendingCount(), 8, 'the rest waits for the schedule');
+  });
+
+  it('encoding mode: spans waiting count against the queue limit and are delivered by the exit drain', () => {
+    const e = encodingExporter({ travelling: true });
+    const p = new BatchProcessor([e], { ...options, maxExportBatchSize: 4, maxQueueSize: 10 });
+    // Two batches of 4 leave (and never come back); 10 more may wait; the rest are dropped.
+    for (let i = 0; i < 30; i++) p.onEnd(fakeSpan(`s${i}`));
+    assert.equal(p.getStats().dropped, 12);
+    assert.equal(p.pendingCount(), 18);
+    p.flushSync(1000);
+    assert.deepEqual(e.syncRequests.flat(), Array.from({ length: 18 }, (_, i) => `s${i}`), 'travelling batches resent, then the queue');
+    assert.equal(p.pendingCount(), 0);
+  });
+
   it('after the exit drain, a span that ends is delivered at once', () => {
     const good = exporter();
     const p = new BatchProcessor([good], options);

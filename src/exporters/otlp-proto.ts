@@ -179,17 +179,12 @@ const CLOCK_BASE_LOW = Number(CLOCK_BASE & 0xffffffffn);
 const CLOCK_BASE_HIGH = Number(CLOCK_BASE >> 32n);
 
 /**
- * A time on the agent's span clock (see clockNow in span.ts) as fixed64
- * nanoseconds since the epoch: the clock's halves added to the base's, which
- * costs two stores where the [seconds, nanoseconds] split costs float modulos.
+ * A time on the agent's span clock (see clockNow in span.ts: a non-negative
+ * whole number of nanoseconds) as fixed64 nanoseconds since the epoch: the
+ * clock's halves added to the base's, where a [seconds, nanoseconds] split
+ * would cost float divisions.
  */
 function writeClockTime(clock: number): void {
-  if (!(clock >= 0 && clock < 2 ** 53 && Math.floor(clock) === clock)) {
-    const total = CLOCK_BASE_NANOS + clock;
-    const carry = Math.floor(total / 1e9);
-    writeEpochTime(CLOCK_BASE_SECONDS + carry, total - carry * 1e9);
-    return;
-  }
   const low = (clock >>> 0) + CLOCK_BASE_LOW; // < 2^33
   const high = Math.floor(clock / TWO_32) + CLOCK_BASE_HIGH + (low >= TWO_32 ? 1 : 0);
   writeFixed32(low >>> 0);

@@ -275,7 +275,7 @@ function patchClientRequestHead(proto: { _implicitHeader?: (...args: any[]) => u
       try {
         patchBuiltin('https');
         const parent = activeContext();
-        if (guard.enabled && !isTracingSuppressed(parent) && this[kSpan] === undefined) traceClientRequest(this, parent, 'https');
+        if (guard.enabled && !isTracingSuppressed(parent)) traceClientRequest(this, parent, 'https');
       } catch (err) {
         guard.fail(err);
       }

@@ -3,7 +3,7 @@
 // node in the same run, in interleaved rounds, reported as medians and ratios
 // (this machine is shared and noisy: single absolute times mean little).
 //
-// BENCH_ROUNDS (default 5) sets the rounds; BENCH_ONLY=throughput,startup,exit,install,extra picks sections;
+// BENCH_ROUNDS (default 5) sets the rounds (for throughput, 12 s of turns with fresh servers each); BENCH_ONLY=throughput,startup,exit,install,extra picks sections;
 // BENCH_PIN=0 lets the scheduler place the throughput processes (pinned with taskset by default).
 const { fork, spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -64,15 +64,18 @@ async function startHelper(file, execArgv = [], env = {}, cpu = undefined) {
   return helper;
 }
 
-function runLoad(port, warmupMs, measureMs) {
+const SLICE_MS = 100;
+
+/** Load for the servers in turns (see load.js); resolves with each server's req/s, overall and per round of turns. */
+function runLoad(ports, warmupMs, measureMs) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(__dirname, 'load.js'), String(port), String(CONNECTIONS), String(warmupMs), String(measureMs)]);
+    const p = spawn(process.execPath, [path.join(__dirname, 'load.js'), ports.join(','), String(CONNECTIONS), String(warmupMs), String(measureMs), String(SLICE_MS)]);
     pin(p.pid, 1);
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('close', () => {
       try {
-        resolve(JSON.parse(out).rps);
+        resolve(JSON.parse(out));
       } catch (e) {
         reject(new Error(`load generator printed ${out}`));
       }
@@ -80,18 +83,12 @@ function runLoad(port, warmupMs, measureMs) {
   });
 }
 
-async function serve(execArgv, env) {
-  const server = await startHelper('hello.cjs', execArgv, env, 0);
-  const rps = await runLoad(server.port, 1000, 3000);
-  server.child.send('rss');
-  const { maxRssKiB } = await once(server.child, (m) => m && m.maxRssKiB);
-  server.child.kill('SIGKILL');
-  // Every request traced and exported means none dropped: the agent warns when its queue overflows.
-  return { rps, rssMiB: maxRssKiB / 1024, dropped: /spans dropped/.test(server.stderr) };
-}
-
 async function throughput() {
-  console.log(`throughput: hello-world server, ${CONNECTIONS} keep-alive connections, ${ROUNDS} interleaved rounds of 3 s${PIN ? '; server on CPU 0, load generator and sink on CPU 1' : ''}`);
+  // The servers run side by side and take turns under the load, SLICE_MS each:
+  // a ratio compares turns a fraction of a second apart, which the machine's
+  // drift (other tenants, frequency) hits alike. Each round starts fresh servers.
+  const seconds = 12;
+  console.log(`throughput: hello-world servers side by side, taking turns under ${CONNECTIONS} keep-alive connections, ${SLICE_MS} ms each; ${ROUNDS} rounds of ${seconds} s, fresh servers each${PIN ? '; servers on CPU 0, load generator and sink on CPU 1' : ''}`);
   const sink = await startHelper('sink.cjs', [], {}, 1);
   const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`, OTEL_SERVICE_NAME: 'bench' };
   const cases = {
@@ -100,34 +97,54 @@ async function throughput() {
     unsampled: { argv: AGENT, env: { ...traced, OTEL_TRACES_SAMPLER: 'always_off' } },
     context: { argv: ['-r', path.join(__dirname, 'context-only.cjs')], env: {} },
   };
-  const results = { bare: [], traced: [], unsampled: [], context: [] };
+  const names = Object.keys(cases);
+  const at = Object.fromEntries(names.map((n, i) => [n, i]));
+  /** Per round of turns: each server's req/s. */
+  const turns = [];
+  /** Per round: each server's peak RSS in MiB, after 2 s of load of its own. */
+  const rss = [];
+  let dropped = false;
   for (let r = 0; r < ROUNDS; r++) {
-    // Alternate the order so drift on a shared machine hits every case alike.
-    const order = r % 2 ? ['context', 'traced', 'unsampled', 'bare'] : ['bare', 'unsampled', 'traced', 'context'];
-    for (const name of order) results[name].push(await serve(cases[name].argv, cases[name].env));
-    console.log(`  round ${r + 1}: ` + Object.entries(results).map(([k, v]) => `${k} ${Math.round(v[r].rps)} req/s`).join(', '));
+    const servers = [];
+    for (const name of names) servers.push(await startHelper('hello.cjs', cases[name].argv, cases[name].env, 0));
+    const load = await runLoad(servers.map((s) => s.port), 2000, seconds * 1000);
+    const peaks = [];
+    for (const server of servers) {
+      // Peak memory under load that does not pause: each server alone for a moment more.
+      await runLoad([server.port], 0, 2000);
+      server.child.send('rss');
+      peaks.push((await once(server.child, (m) => m && m.maxRssKiB)).maxRssKiB / 1024);
+      server.child.kill('SIGKILL');
+    }
+    // Every request traced and exported means none dropped: the agent warns when its queue overflows.
+    if (/spans dropped/.test(servers[at.traced].stderr)) dropped = true;
+    turns.push(...load.rounds);
+    rss.push(peaks);
+    console.log(`  round ${r + 1}: ` + names.map((n) => `${n} ${Math.round(load.rps[at[n]])} req/s`).join(', ') + ` (${load.rounds.length} turns each)`);
   }
   sink.child.send('stats');
   const stats = await once(sink.child, (m) => m && m.requests !== undefined);
   sink.child.kill('SIGKILL');
-  const bareRps = median(results.bare.map((x) => x.rps));
-  const tracedRps = median(results.traced.map((x) => x.rps));
-  const unsampledRps = median(results.unsampled.map((x) => x.rps));
-  const ratio = median(results.traced.map((x, i) => x.rps / results.bare[i].rps));
-  const ratioUnsampled = median(results.unsampled.map((x, i) => x.rps / results.bare[i].rps));
-  const ratioContext = median(results.context.map((x, i) => x.rps / results.bare[i].rps));
   console.log(`  sink received ${stats.requests} OTLP requests, ${(stats.bytes / 1048576).toFixed(1)} MiB`);
-  const droppedRounds = results.traced.filter((x) => x.dropped).length;
-  const delivered = stats.requests > 0 && droppedRounds === 0;
-  if (!delivered) console.log(`  NOT ALL EXPORTED: ${stats.requests === 0 ? 'the sink received nothing' : `spans dropped in ${droppedRounds} of ${ROUNDS} traced rounds`}; the throughput figure does not count`);
-  row('throughput, every request traced + exported (OTLP/protobuf)', Math.round(bareRps), Math.round(tracedRps), `${ratio.toFixed(2)}× bare${delivered ? '' : ' (spans dropped)'}`, '≥ 0.80×, no span dropped', delivered && ratio >= 0.8);
-  row('throughput, sampler always_off', Math.round(bareRps), Math.round(unsampledRps), `${ratioUnsampled.toFixed(2)}× bare`, 'close to the floor below', undefined);
-  row('throughput, AsyncLocalStorage alone, no agent (the floor for carrying context)', Math.round(bareRps), Math.round(median(results.context.map((x) => x.rps))), `${ratioContext.toFixed(2)}× bare`, 'reference', undefined);
-  const rssAdded = median(results.traced.map((x, i) => x.rssMiB - results.bare[i].rssMiB));
-  row('peak RSS added under that load', `${median(results.bare.map((x) => x.rssMiB)).toFixed(1)} MiB`, `${median(results.traced.map((x) => x.rssMiB)).toFixed(1)} MiB`, `+${rssAdded.toFixed(1)} MiB`, '≤ 20 MiB', rssAdded <= 20);
+  const delivered = stats.requests > 0 && !dropped;
+  if (!delivered) console.log(`  NOT ALL EXPORTED: ${stats.requests === 0 ? 'the sink received nothing' : 'the traced server dropped spans'}; the throughput figure does not count`);
+  // Each round of turns gives one ratio per case; the figure is their median.
+  const ratios = (name) => turns.map((t) => t[at[name]] / t[at.bare]).sort((a, b) => a - b);
+  const show = (name) => {
+    const v = ratios(name);
+    return `${median(v).toFixed(2)}× bare (middle half of ${v.length} rounds of turns: ${v[Math.floor(v.length / 4)].toFixed(2)}–${v[Math.floor((3 * v.length) / 4)].toFixed(2)})`;
+  };
+  const rps = (name) => Math.round(median(turns.map((t) => t[at[name]])));
+  row('throughput, every request traced + exported (OTLP/protobuf)', rps('bare'), rps('traced'), `${show('traced')}${delivered ? '' : ' (spans dropped)'}`, '≥ 0.80×, no span dropped', delivered && median(ratios('traced')) >= 0.8);
+  row('throughput, sampler always_off', rps('bare'), rps('unsampled'), show('unsampled'), 'close to the floor below', undefined);
+  row('throughput, AsyncLocalStorage alone, no agent (the floor for carrying context)', rps('bare'), rps('context'), show('context'), 'reference', undefined);
+  const bareRss = median(rss.map((p) => p[at.bare]));
+  const added = (name) => median(rss.map((p) => p[at[name]] - p[at.bare]));
+  const rssAdded = added('traced');
+  row('peak RSS added under that load', `${bareRss.toFixed(1)} MiB`, `${median(rss.map((p) => p[at.traced])).toFixed(1)} MiB`, `+${rssAdded.toFixed(1)} MiB`, '≤ 20 MiB', rssAdded <= 20);
   // Part of the figure above (on Node 24, with memory its Maglev compiler takes for the hot paths).
-  const rssContext = median(results.context.map((x, i) => x.rssMiB - results.bare[i].rssMiB));
-  row('peak RSS added, AsyncLocalStorage alone, no agent', `${median(results.bare.map((x) => x.rssMiB)).toFixed(1)} MiB`, `${median(results.context.map((x) => x.rssMiB)).toFixed(1)} MiB`, `${rssContext < 0 ? '−' : '+'}${Math.abs(rssContext).toFixed(1)} MiB`, 'reference', undefined);
+  const rssContext = added('context');
+  row('peak RSS added, AsyncLocalStorage alone, no agent', `${bareRss.toFixed(1)} MiB`, `${median(rss.map((p) => p[at.context])).toFixed(1)} MiB`, `${rssContext < 0 ? '−' : '+'}${Math.abs(rssContext).toFixed(1)} MiB`, 'reference', undefined);
 }
 
 function timeRun(args, env = {}) {

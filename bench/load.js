@@ -18,6 +18,7 @@ const MARK = 'HTTP/1.1 ';
 
 let turn = 0; // the server whose turn it is
 let counting = false;
+/** Responses per server since the start (a turn counts the difference). */
 const answered = ports.map(() => 0);
 /** Per server, its turns while counting: responses (to requests sent in the turn's own window) and seconds. */
 const turns = ports.map(() => []);
@@ -38,7 +39,7 @@ function connect(port, server) {
     }
     tail = text.slice(-MARK.length + 1);
     socket.waiting -= n;
-    if (counting) answered[server] += n;
+    answered[server] += n;
     if (turn === server) send(socket, n);
   });
   socket.on('error', () => {});

@@ -500,6 +500,65 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     assert.deepStrictEqual(normalize(decodeProto(batch.finish()), false), protoSpans(ended));
   });
 
+  it("the agent's spans alike but for ids and times (copied from the last one's bytes): each keeps its own ids, parent, times, status and attributes", () => {
+    const { startAgentSpan } = require('../dist/span');
+    const { createSampler } = require('../dist/sampler');
+    const ended = [];
+    const shared = { resource: resourceA, scope: { name: 'tracing-agent/template' }, processor: { onStart() {}, onEnd: (s) => ended.push(s) }, limits: { ...LIMITS, attributeValueLengthLimit: Infinity } };
+    const sampler = createSampler({ name: 'parentbased_always_on', ratio: 1 });
+    const remote = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true };
+    const otherRemote = { traceId: '1af7651916cd43dd8448eb211c80319d', spanId: 'c7ad6b7169203332', traceFlags: 1, isRemote: true };
+    const appParent = { traceId: 'fedcba98765432100123456789abcdef', spanId: '0123456789abcdef', traceFlags: 1, isRemote: false };
+    const withState = { ...remote, traceState: createTraceState('vendor=v1') };
+    const attributes = () => ({ 'http.request.method': 'GET', 'url.scheme': 'http', 'url.path': '/orders', 'server.address': 'shop.local', 'server.port': 8080, 'client.address': '10.0.0.7' });
+    const start = (name, parent, extra = {}) => startAgentSpan(shared, sampler, name, SpanKind.SERVER, () => ({ ...attributes(), ...extra }), parent);
+    const root = () => ROOT_CONTEXT;
+    const under = (span) => trace.setSpan(ROOT_CONTEXT, span);
+    const from = (context) => trace.setSpanContext(ROOT_CONTEXT, context);
+    const local = startAgentSpan(shared, sampler, 'parent', SpanKind.INTERNAL, {}, ROOT_CONTEXT);
+    const cases = [
+      () => start('GET', root()),
+      () => start('GET', root()), // the same but for ids and times
+      () => start('GET', root()),
+      () => start('GET', under(local)), // a local parent
+      () => start('GET', under(local)),
+      () => start('GET', from(remote)), // remote parents, one after another
+      () => start('GET', from(otherRemote)),
+      () => start('GET', from(appParent)), // a parent that is not remote
+      () => start('GET', from(appParent)),
+      () => start('GET', from(withState)), // trace state: encoded in full
+      () => start('GET', from(remote)),
+      () => start('POST', from(remote)), // another name
+      () => start('POST', from(remote), { 'url.path': '/orders/7' }), // another value
+      () => start('POST', from(remote), { 'url.path': '/orders/7' }),
+      () => start('POST', from(remote), { 'url.path': ['/orders', '7'] }), // an array value: not kept
+      () => start('POST', from(remote), { 'url.path': ['/orders', '7'] }),
+      () => start('POST', from(remote), { 'url.path': '/orders/7', 'user_agent.original': 'curl' }), // one attribute more
+      () => start('POST', from(remote), { 'url.path': '/orders/7' }), // one fewer
+      () => start('POST', from(remote), { 'url.path': '/orders/7' }),
+    ];
+    const spans = cases.map((make) => make());
+    spans[2].setStatus({ code: SpanStatusCode.ERROR, message: 'boom' }); // another status
+    spans[4].addEvent('retry', { attempt: 2 }); // an event: encoded in full
+    spans[10].setStatus({ code: SpanStatusCode.ERROR });
+    spans.forEach((span, i) => {
+      span.startClock = 1e9 * i + 7;
+      span.end();
+      span.endClock = span.startClock + 1000 + i;
+    });
+    spans.push(start('POST', from(remote), { 'url.path': '/orders/7' }));
+    spans[spans.length - 1].end([spans[0].startTime[0] + 100, 5]); // an end time given: encoded in full
+    local.end();
+    const expected = ended.map((s) => expectedSpan(s, { flags: TraceFlags.SAMPLED | HAS_IS_REMOTE | (s.parentSpanContext?.isRemote ? IS_REMOTE : 0) }));
+    for (const round of [1, 2]) {
+      const batch = new ProtoBatch();
+      for (const s of ended) batch.add(s);
+      const decoded = normalize(decodeProto(batch.finish()), false);
+      assert.equal(decoded.length, expected.length, `round ${round}: span count`);
+      for (const want of expected) assert.deepStrictEqual(decoded.find((s) => s.spanId === want.spanId), want, `round ${round}: span ${want.name} ${want.spanId}`);
+    }
+  });
+
   it("the agent's span clock: times written from the clock's 32-bit halves match [seconds, nanoseconds], carries included", () => {
     const { startAgentSpan, CLOCK_BASE_SECONDS, CLOCK_BASE_NANOS } = require('../dist/span');
     const { createSampler } = require('../dist/sampler');

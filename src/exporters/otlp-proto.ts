@@ -382,7 +382,7 @@ interface AttributeMemo {
 }
 
 /** Memos for one stream of similar spans (one scope's spans of one kind). */
-export type AttributeMemos = AttributeMemo[];
+type AttributeMemos = AttributeMemo[];
 
 function writeSpanAttributes(attributes: Attributes, memos: AttributeMemos): void {
   let index = 0;
@@ -577,10 +577,19 @@ function writeAgentSpanIds(span: AgentSpan): boolean | undefined {
   return parent.isRemote;
 }
 
-function writeSpan(span: ReadableSpan, memos: AttributeMemos): void {
+function writeSpan(span: ReadableSpan, stream: SpanStream): void {
+  const agentSpan = span instanceof AgentSpan ? span : undefined;
+  const template = stream.template;
+  if (agentSpan !== undefined && template !== undefined) {
+    if (matchesTemplate(template, agentSpan)) {
+      writeFromTemplate(template, agentSpan);
+      return;
+    }
+    template.misses++;
+  }
+  const spanAt = pos;
   // A span with a few attributes takes 128..16383 bytes: two length bytes.
   const start = beginField(SCOPE_SPANS_SPAN, 2);
-  const agentSpan = span instanceof AgentSpan ? span : undefined;
   let parentIsRemote: boolean | undefined;
   let traceFlags = 1; // the agent's own spans are all sampled
   if (agentSpan !== undefined) parentIsRemote = writeAgentSpanIds(agentSpan);
@@ -600,6 +609,7 @@ function writeSpan(span: ReadableSpan, memos: AttributeMemos): void {
   b[pos++] = SPAN_KIND;
   b[pos++] = span.kind + 1; // API SpanKind 0..4 → OTLP 1..5
   b[pos++] = SPAN_START_TIME;
+  const startTimeAt = pos - spanAt;
   if (agentSpan !== undefined) {
     writeClockTime(agentSpan.startClock);
     buf[pos++] = SPAN_END_TIME;
@@ -611,7 +621,7 @@ function writeSpan(span: ReadableSpan, memos: AttributeMemos): void {
     writeTime(span.endTime);
   }
 
-  writeSpanAttributes(span.attributes, memos);
+  writeSpanAttributes(span.attributes, stream.memos);
   const droppedAttributes = span.droppedAttributesCount;
   if (droppedAttributes) {
     ensure(6);
@@ -654,6 +664,154 @@ function writeSpan(span: ReadableSpan, memos: AttributeMemos): void {
   buf[pos++] = SPAN_FLAGS_TAG_1;
   writeFixed32(spanFlags(traceFlags, parentIsRemote));
   endField(start, 2);
+  if (agentSpan !== undefined && (template === undefined || template.misses < TEMPLATE_MISSES_KEPT || template.misses % TEMPLATE_MISSES_KEPT === 0)) {
+    keepTemplate(stream, agentSpan, spanAt, startTimeAt);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Span templates. A hook's spans often differ only in ids and times: the same
+// name, kind, kind of parent, attributes and status (a server's requests to one
+// route from one client, its queries of one statement). The last span of a
+// stream is kept encoded; a span that matches it in everything but ids and
+// times is its copy with those patched: one comparison per attribute and one
+// copy, instead of encoding field by field.
+
+/** Spans of one scope and kind: attribute memos, and the last span as a template. */
+export interface SpanStream {
+  memos: AttributeMemos;
+  template: SpanTemplate | undefined;
+}
+
+const PARENT_NONE = 0;
+const PARENT_LOCAL = 1; // an agent span
+const PARENT_REMOTE = 2; // a span context with isRemote
+const PARENT_OTHER = 3; // a span context without it (the app's SDK span)
+
+interface SpanTemplate {
+  /** The whole Span field (tag and two length bytes first); empty when none is kept. */
+  bytes: Uint8Array;
+  name: string;
+  parent: number;
+  statusCode: number;
+  statusMessage: string | undefined;
+  /** The defined attributes' keys and values, in order; all strings, numbers or booleans. */
+  keys: string[];
+  values: unknown[];
+  count: number;
+  /** Where the start time's 8 bytes are (the end time's follow its tag). */
+  startTimeAt: number;
+  /** Spans encoded in full since the last match. */
+  misses: number;
+}
+
+/** Spans larger than this are not kept as templates. */
+const TEMPLATE_MAX = 1024;
+/** A stream whose spans keep missing its template keeps a new one every this many spans only. */
+const TEMPLATE_MISSES_KEPT = 16;
+// Offsets in a span field whose length takes two bytes and that has no trace state.
+const TRACE_ID_AT = 5; // tag, two length bytes, trace id tag and length
+const SPAN_ID_AT = 23;
+const PARENT_FIELD_AT = 31;
+const PARENT_ID_AT = 33;
+
+function parentKind(span: AgentSpan): number {
+  const parent = span.parent;
+  if (parent === undefined) return PARENT_NONE;
+  if (parent instanceof AgentSpan) return PARENT_LOCAL;
+  return parent.isRemote ? PARENT_REMOTE : PARENT_OTHER;
+}
+
+/** What a template leaves out: a span with any of these is encoded in full. */
+function hasExtras(span: AgentSpan): boolean {
+  return (
+    span.traceState !== undefined ||
+    span.endGiven !== undefined ||
+    span.events.length !== 0 ||
+    span.links.length !== 0 ||
+    span.droppedAttributesCount !== 0 ||
+    span.droppedEventsCount !== 0 ||
+    span.droppedLinksCount !== 0
+  );
+}
+
+function matchesTemplate(template: SpanTemplate, span: AgentSpan): boolean {
+  if (template.bytes.length === 0 || span.name !== template.name || hasExtras(span)) return false;
+  const status = span.status;
+  if (status.code !== template.statusCode || status.message !== template.statusMessage || parentKind(span) !== template.parent) return false;
+  const attributes = span.attributes;
+  const keys = template.keys;
+  const values = template.values;
+  const count = template.count;
+  let i = 0;
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value === undefined || value === null) continue;
+    if (i === count || keys[i] !== key || values[i] !== value) return false;
+    i++;
+  }
+  return i === count;
+}
+
+function writeFromTemplate(template: SpanTemplate, span: AgentSpan): void {
+  const bytes = template.bytes;
+  ensure(bytes.length);
+  const start = pos;
+  buf.set(bytes, start);
+  const v = view;
+  const traceId = span.traceId;
+  v.setInt32(start + TRACE_ID_AT, traceId.word0);
+  v.setInt32(start + TRACE_ID_AT + 4, traceId.word1);
+  v.setInt32(start + TRACE_ID_AT + 8, traceId.word2);
+  v.setInt32(start + TRACE_ID_AT + 12, traceId.word3);
+  v.setInt32(start + SPAN_ID_AT, span.spanIdWord0);
+  v.setInt32(start + SPAN_ID_AT + 4, span.spanIdWord1);
+  const parent = span.parent;
+  if (parent instanceof AgentSpan) {
+    v.setInt32(start + PARENT_ID_AT, parent.spanIdWord0);
+    v.setInt32(start + PARENT_ID_AT + 4, parent.spanIdWord1);
+  } else if (parent !== undefined) {
+    pos = start + PARENT_FIELD_AT;
+    writeIdField(SPAN_PARENT_SPAN_ID, parent.spanId);
+  }
+  pos = start + template.startTimeAt;
+  writeClockTime(span.startClock);
+  pos++; // the end time's tag
+  writeClockTime(span.endClock);
+  pos = start + bytes.length;
+  template.misses = 0;
+}
+
+/** Keeps the span just encoded at `start` as its stream's template, if it can be one. */
+function keepTemplate(stream: SpanStream, span: AgentSpan, start: number, startTimeAt: number): void {
+  const size = pos - start;
+  const length = size - 3;
+  // (A length that did not take exactly two bytes moved the content: the offsets would not hold.)
+  if (length < 0x80 || size > TEMPLATE_MAX || hasExtras(span)) return;
+  const template = (stream.template ??= { bytes: new Uint8Array(0), name: '', parent: 0, statusCode: 0, statusMessage: undefined, keys: [], values: [], count: 0, startTimeAt: 0, misses: 0 });
+  const attributes = span.attributes;
+  let count = 0;
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value === undefined || value === null) continue;
+    const type = typeof value;
+    if (type !== 'string' && type !== 'number' && type !== 'boolean') {
+      template.bytes = new Uint8Array(0);
+      return;
+    }
+    template.keys[count] = key;
+    template.values[count] = value;
+    count++;
+  }
+  template.count = count;
+  template.keys.length = template.values.length = count;
+  if (template.bytes.length !== size) template.bytes = new Uint8Array(size);
+  template.bytes.set(buf.subarray(start, pos));
+  template.name = span.name;
+  template.parent = parentKind(span);
+  template.statusCode = span.status.code;
+  template.statusMessage = span.status.message;
+  template.startTimeAt = startTimeAt;
 }
 
 // ---------------------------------------------------------------------------
@@ -682,8 +840,8 @@ interface ScopeEntry {
   /** ScopeSpans.scope field, as bytes. */
   field: Buffer;
   schemaUrl: string | undefined;
-  /** Attribute memos of this scope's spans, one per span kind. */
-  memos: AttributeMemos[];
+  /** Memos and templates of this scope's spans, one stream per span kind. */
+  streams: SpanStream[];
 }
 
 const scopeCache = new WeakMap<object, ScopeEntry>();
@@ -698,7 +856,7 @@ function scopeEntry(scope: Scope): ScopeEntry {
     endField(start, 1);
     const field = Buffer.from(buf.subarray(saved, pos));
     pos = saved;
-    entry = { key: scopeKey(scope), field, schemaUrl: scope.schemaUrl || undefined, memos: [] };
+    entry = { key: scopeKey(scope), field, schemaUrl: scope.schemaUrl || undefined, streams: [] };
     scopeCache.set(scope, entry);
   }
   return entry;
@@ -779,9 +937,9 @@ export class ProtoBatch {
     view = chunk.view;
     pos = chunk.pos;
     try {
-      const memos = chunk.scope.memos;
+      const streams = chunk.scope.streams;
       const kind = span.kind >= 0 && span.kind <= 4 ? span.kind : 5;
-      writeSpan(span, memos[kind] ?? (memos[kind] = []));
+      writeSpan(span, streams[kind] ?? (streams[kind] = { memos: [], template: undefined }));
       this.count++;
     } catch (err) {
       pos = chunk.pos; // a span that cannot be encoded leaves nothing behind

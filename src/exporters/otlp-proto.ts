@@ -678,7 +678,7 @@ function writeSpan(span: ReadableSpan, stream: SpanStream): void {
 // copy, instead of encoding field by field.
 
 /** Spans of one scope and kind: attribute memos, and the last span as a template. */
-export interface SpanStream {
+interface SpanStream {
   memos: AttributeMemos;
   template: SpanTemplate | undefined;
 }

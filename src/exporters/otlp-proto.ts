@@ -683,10 +683,10 @@ interface SpanStream {
   template: SpanTemplate | undefined;
 }
 
+// A parent's id field is there or not, and the span's flags say whether it is remote.
 const PARENT_NONE = 0;
-const PARENT_LOCAL = 1; // an agent span
-const PARENT_REMOTE = 2; // a span context with isRemote
-const PARENT_OTHER = 3; // a span context without it (the app's SDK span)
+const PARENT_LOCAL = 1; // an agent span, or a span context without isRemote (the app's SDK span)
+const PARENT_REMOTE = 2;
 
 interface SpanTemplate {
   /** The whole Span field (tag and two length bytes first); empty when none is kept. */
@@ -698,7 +698,6 @@ interface SpanTemplate {
   /** The defined attributes' keys and values, in order; all strings, numbers or booleans. */
   keys: string[];
   values: unknown[];
-  count: number;
   /** Where the start time's 8 bytes are (the end time's follow its tag). */
   startTimeAt: number;
   /** Spans encoded in full since the last match. */
@@ -709,17 +708,13 @@ interface SpanTemplate {
 const TEMPLATE_MAX = 1024;
 /** A stream whose spans keep missing its template keeps a new one every this many spans only. */
 const TEMPLATE_MISSES_KEPT = 16;
-// Offsets in a span field whose length takes two bytes and that has no trace state.
-const TRACE_ID_AT = 5; // tag, two length bytes, trace id tag and length
-const SPAN_ID_AT = 23;
-const PARENT_FIELD_AT = 31;
-const PARENT_ID_AT = 33;
+/** Where a span field's ids start: after its tag and two length bytes. */
+const IDS_AT = 3;
 
 function parentKind(span: AgentSpan): number {
   const parent = span.parent;
   if (parent === undefined) return PARENT_NONE;
-  if (parent instanceof AgentSpan) return PARENT_LOCAL;
-  return parent.isRemote ? PARENT_REMOTE : PARENT_OTHER;
+  return !(parent instanceof AgentSpan) && parent.isRemote ? PARENT_REMOTE : PARENT_LOCAL;
 }
 
 /** What a template leaves out: a span with any of these is encoded in full. */
@@ -742,7 +737,7 @@ function matchesTemplate(template: SpanTemplate, span: AgentSpan): boolean {
   const attributes = span.attributes;
   const keys = template.keys;
   const values = template.values;
-  const count = template.count;
+  const count = keys.length;
   let i = 0;
   for (const key in attributes) {
     const value = attributes[key];
@@ -758,22 +753,9 @@ function writeFromTemplate(template: SpanTemplate, span: AgentSpan): void {
   ensure(bytes.length);
   const start = pos;
   buf.set(bytes, start);
-  const v = view;
-  const traceId = span.traceId;
-  v.setInt32(start + TRACE_ID_AT, traceId.word0);
-  v.setInt32(start + TRACE_ID_AT + 4, traceId.word1);
-  v.setInt32(start + TRACE_ID_AT + 8, traceId.word2);
-  v.setInt32(start + TRACE_ID_AT + 12, traceId.word3);
-  v.setInt32(start + SPAN_ID_AT, span.spanIdWord0);
-  v.setInt32(start + SPAN_ID_AT + 4, span.spanIdWord1);
-  const parent = span.parent;
-  if (parent instanceof AgentSpan) {
-    v.setInt32(start + PARENT_ID_AT, parent.spanIdWord0);
-    v.setInt32(start + PARENT_ID_AT + 4, parent.spanIdWord1);
-  } else if (parent !== undefined) {
-    pos = start + PARENT_FIELD_AT;
-    writeIdField(SPAN_PARENT_SPAN_ID, parent.spanId);
-  }
+  // The ids over the template's (same layout: no trace state), then the times.
+  pos = start + IDS_AT;
+  writeAgentSpanIds(span);
   pos = start + template.startTimeAt;
   writeClockTime(span.startClock);
   pos++; // the end time's tag
@@ -788,7 +770,7 @@ function keepTemplate(stream: SpanStream, span: AgentSpan, start: number, startT
   const length = size - 3;
   // (A length that did not take exactly two bytes moved the content: the offsets would not hold.)
   if (length < 0x80 || size > TEMPLATE_MAX || hasExtras(span)) return;
-  const template = (stream.template ??= { bytes: new Uint8Array(0), name: '', parent: 0, statusCode: 0, statusMessage: undefined, keys: [], values: [], count: 0, startTimeAt: 0, misses: 0 });
+  const template = (stream.template ??= { bytes: new Uint8Array(0), name: '', parent: 0, statusCode: 0, statusMessage: undefined, keys: [], values: [], startTimeAt: 0, misses: 0 });
   const attributes = span.attributes;
   let count = 0;
   for (const key in attributes) {
@@ -803,7 +785,6 @@ function keepTemplate(stream: SpanStream, span: AgentSpan, start: number, startT
     template.values[count] = value;
     count++;
   }
-  template.count = count;
   template.keys.length = template.values.length = count;
   if (template.bytes.length !== size) template.bytes = new Uint8Array(size);
   template.bytes.set(buf.subarray(start, pos));

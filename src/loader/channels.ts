@@ -1,0 +1,59 @@
+// Libraries that publish their own diagnostics_channel TracingChannels
+// (ioredis 6, node-redis 5.12+, mysql2 3.x, …) need no patching: a span starts
+// on `start` and ends when the traced call ends, on `asyncEnd` for an
+// asynchronous call or on `end` when it threw synchronously.
+
+import type { Context, Span } from '@opentelemetry/api';
+import * as dc from 'node:diagnostics_channel';
+import { activeContext, isTracingSuppressed } from '../context';
+import type { EndSpan, HookGuard } from './trace-call';
+
+export interface ChannelTracing<M extends object> {
+  guard: HookGuard;
+  /** The span for the call this message describes, or undefined to leave it untraced. */
+  start(message: M, parent: Context): Span | undefined;
+  /** Ends the span, recording the error if the call failed. */
+  end: EndSpan;
+  /** The library traces this channel with traceSync (no `asyncEnd`): the span ends on `end`. */
+  sync?: boolean;
+}
+
+const subscribed = new Set<string>();
+
+/** Subscribes once to TracingChannel `name` (its `tracing:<name>:*` channels). */
+export function traceChannel<M extends object>(name: string, how: ChannelTracing<M>): void {
+  if (subscribed.has(name)) return;
+  subscribed.add(name);
+  const spans = new WeakMap<M, Span>();
+  const { guard, start, end } = how;
+  const finish = (message: M) => {
+    const span = spans.get(message);
+    if (span === undefined) return;
+    spans.delete(message);
+    try {
+      end(span, (message as { error?: unknown }).error);
+    } catch (err) {
+      guard.fail(err);
+    }
+  };
+  (dc.tracingChannel(name) as unknown as { subscribe(s: dc.TracingChannelSubscribers<M>): void }).subscribe({
+    start(message: M) {
+      if (!guard.enabled) return;
+      const parent = activeContext();
+      if (isTracingSuppressed(parent)) return;
+      try {
+        const span = start(message, parent);
+        if (span !== undefined) spans.set(message, span);
+      } catch (err) {
+        guard.fail(err);
+      }
+    },
+    end(message: M) {
+      // A synchronous throw publishes `error` then `end`, and nothing after.
+      if (how.sync || (message as { error?: unknown }).error !== undefined) finish(message);
+    },
+    asyncStart() {},
+    asyncEnd: finish,
+    error() {},
+  } as dc.TracingChannelSubscribers<M>);
+}

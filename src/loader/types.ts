@@ -1,0 +1,35 @@
+// What an integration declares: the library it traces, the versions it knows,
+// and for each version range either the functions it patches or the library's
+// own diagnostics channels it subscribes to. src/hooks/ holds one integration
+// per file; src/hooks/index.ts lists them.
+
+export interface LoadedModule {
+  /** The module as declared: a package name (`pg`), a package file (`pg/lib/client`) or a built-in (`http`). */
+  name: string;
+  /** The package's version from its package.json ('' when unreadable; Node's version for a built-in). */
+  version: string;
+  /** The package's directory ('' for a built-in). */
+  baseDir: string;
+}
+
+export interface ModuleTarget {
+  /** The npm package. */
+  package: string;
+  /** The package versions this target handles, e.g. `>=8.0.3 <9` (comparators, `||` between alternatives). */
+  versions: string;
+  /** A file inside the package as `require` names it, without `.js` (`lib/client`); the package's main file when absent. */
+  file?: string;
+  /** Patches the module's exports in place; may return replacement exports. */
+  patch?(exports: any, module: LoadedModule): unknown;
+  /** Subscribes to the library's own diagnostics channels; called once, when a version in range first loads. */
+  subscribe?(module: LoadedModule): void;
+}
+
+export interface Integration {
+  /** The short name used by OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS. */
+  name: string;
+  /** Modules whose loading triggers the integration; several targets of one package split it by version. */
+  targets?: ModuleTarget[];
+  /** For built-ins and runtime channels: called once when the agent starts. */
+  start?(): void;
+}

@@ -274,8 +274,11 @@ export class BatchProcessor implements SpanProcessor {
     this.inFlight.add(promise);
     promise.then(() => {
       this.inFlight.delete(promise);
-      // More spans may have queued while this batch travelled.
-      if (this.encoder !== undefined ? this.encoded.length > 0 : this.queue.length >= this.options.maxExportBatchSize) this.exportNow();
+      // More spans may have queued while this batch travelled: full batches,
+      // and spans whose timer fired while both slots were busy (that timer is
+      // gone, and no other comes unless another span ends).
+      const full = this.encoder !== undefined ? this.encoded.length > 0 : this.queue.length >= this.options.maxExportBatchSize;
+      if (full || (this.timer === undefined && this.queuedCount() > 0)) this.exportNow();
     });
   }
 

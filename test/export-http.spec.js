@@ -198,6 +198,28 @@ describe('exports over HTTP/1.1: end to end from a traced app', function () {
     }
   });
 
+  it('to a collector slower than the batch delay: spans that end while two batches travel go out when one is answered, not at exit', async () => {
+    // Each export is answered after 600 ms; the agent sends at most two at
+    // once. Three bursts of requests 100 ms apart: the third burst's timer
+    // fires while both sends travel, and nothing ends after it.
+    const receiver = await startReceiver({ answerDelayMs: 600 });
+    try {
+      const service = await startService(fixture('service.cjs'), { flag: 'import', env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'slow-collector' }) });
+      try {
+        for (let burst = 0; burst < 3; burst++) {
+          await Promise.all(Array.from({ length: 5 }, () => get(`${service.url}/price`)));
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const spans = await receiver.waitForSpans((all) => all.filter((s) => s.kind === 2).length >= 15, 5000);
+        assert.equal(spans.filter((s) => s.kind === 2).length, 15);
+      } finally {
+        await service.stop();
+      }
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('to a collector that closes every connection after answering: every batch arrives, each on its own connection', async () => {
     const receiver = await startReceiver({ closeEach: true });
     try {

@@ -127,6 +127,7 @@ function describe(spans) {
  *   opts.status: answer this HTTP status instead of 200 (spans of such requests are not kept);
  *                change it later with receiver.setStatus(code)
  *   opts.silent: read requests but never answer them
+ *   opts.answerDelayMs: keep the spans at once but answer this much later (a slow collector)
  * Resolves with the Receiver: { url, endpoint, port, spans, requests, errors,
  *   waitForSpans(countOrPredicate, timeoutMs = 10000), setStatus(code), reset(), close() }.
  */
@@ -179,8 +180,12 @@ function startReceiver(opts = {}) {
       receiver.spans.push(...spans);
       if (opts.closeEach) res.setHeader('connection', 'close');
       // An empty ExportTraceServiceResponse: no bytes in protobuf, {} in JSON.
-      if (contentType.startsWith('application/json')) res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
-      else res.writeHead(status, { 'content-type': 'application/x-protobuf' }).end();
+      const answer = () => {
+        if (contentType.startsWith('application/json')) res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+        else res.writeHead(status, { 'content-type': 'application/x-protobuf' }).end();
+      };
+      if (opts.answerDelayMs) setTimeout(answer, opts.answerDelayMs);
+      else answer();
       for (const check of receiver.waiters) check();
     });
   };

@@ -24,6 +24,7 @@ esbuild.buildSync({
   target: 'node20',
   // import-in-the-middle's generated modules import its own files by URL: it stays a package of its own.
   external: ['@opentelemetry/*', 'import-in-the-middle', 'import-in-the-middle/*'],
+  alias: { debug: path.join(__dirname, 'no-debug.js') },
   define: { __TRACING_AGENT_VERSION__: JSON.stringify(version), __OTEL_API_VERSION__: JSON.stringify(apiVersion) },
   logLevel: 'warning',
 });

@@ -77,7 +77,9 @@ export function installIntegrations(integrations: readonly Integration[], enable
     }
   }
 
-  watchModules([...watched.keys()], (exports, name, baseDir) => {
+  const esModules = [...watched.entries()].filter(([, list]) => list.some((w) => w.targets.some((t) => t.esModule))).map(([name]) => name);
+  const commonJs = [...watched.keys()].filter((name) => !esModules.includes(name));
+  watchModules(commonJs, esModules, (exports, name, baseDir) => {
     const module: LoadedModule = { name, version: packageVersion(baseDir), baseDir };
     let result = exports;
     for (const w of watched.get(name) ?? []) result = apply(w, result, module);

@@ -1,12 +1,13 @@
 // Calls back when a declared module loads, whichever way the app loads it:
 // - require() and process.getBuiltinModule(): require-in-the-middle;
-// - ESM import, where the runtime can run in-thread loader hooks
-//   (module.registerHooks with nullish CommonJS source: Node ≥ 22.22.3,
-//   24.11.1, 26): import-in-the-middle's synchronous hooks;
-// - ESM import of a CommonJS package on older runtimes (Node 20, early 22 and
-//   24): the import reaches only Module._load with the resolved file, which no
-//   require hook sees and which only the off-thread loader (~47 ms of startup)
-//   could; legacy-esm.ts watches Module._load for exactly that case.
+// - an ESM import of a CommonJS package: Node loads it through Module._load,
+//   with the resolved file and no parent, which no require hook sees;
+//   esm-commonjs.ts watches Module._load for exactly those calls;
+// - an ESM import of an ES-module-only package: import-in-the-middle's
+//   in-thread hooks, where the runtime can run them (Node ≥ 22.22.3, 24.11.1,
+//   26). They are registered only when such a package is declared: loading
+//   them costs ~20 ms of startup (Node 24, measured), and with them every
+//   module the app imports passes through their hooks.
 // ESM imports of built-ins are seen by esm-builtins.ts.
 // However many ways one copy of a module is seen, its callback runs once and
 // every later load gets the same (possibly replaced) exports.
@@ -15,7 +16,7 @@ import Module = require('node:module');
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { log } from '../log';
-import { watchLegacyEsmImports } from './legacy-esm';
+import { watchEsmImportsOfCommonJs } from './esm-commonjs';
 
 /** Called with a module's exports, its declared name and its package directory ('' for built-ins); returns the exports to use. */
 export type OnModuleLoad = (exports: any, name: string, baseDir: string) => unknown;
@@ -60,33 +61,33 @@ function inThreadHooks(): boolean {
   }
 }
 
-function watchEsmImports(names: string[], onLoad: OnModuleLoad): void {
-  const packages = names.filter((name) => !Module.isBuiltin(name));
-  if (packages.length === 0) return;
+function watchEsModules(names: string[], onLoad: OnModuleLoad): void {
   if (!inThreadHooks()) {
-    watchLegacyEsmImports(packages, (exports, name, baseDir) => once(onLoad, exports, name, baseDir));
+    log.info(`${names.join(', ')}: ES modules whose imports this Node cannot watch without an off-thread loader; not traced when imported`);
     return;
   }
   const { register } = require('import-in-the-middle/register-hooks.mjs') as { register(options: { include: string[] }): void };
-  const Hook = require('import-in-the-middle') as new (modules: string[], hook: (ns: any, name: string, baseDir: string | undefined, format?: string) => unknown) => unknown;
-  register({ include: packages });
-  new Hook(packages, (namespace, name, baseDir, format) => {
-    // A CommonJS module's exports are its namespace's default; an ES module is hooked through its namespace.
-    const commonJs = format === 'commonjs' && namespace.default !== null && (typeof namespace.default === 'object' || typeof namespace.default === 'function');
-    const exports = commonJs ? namespace.default : namespace;
-    const result = once(onLoad, exports, name, baseDir ?? '');
-    return commonJs && result !== exports ? result : undefined;
+  const Hook = require('import-in-the-middle') as new (modules: string[], hook: (ns: any, name: string, baseDir: string | undefined) => unknown) => unknown;
+  register({ include: names });
+  // The namespace is patched in place (its exports are settable through it).
+  new Hook(names, (namespace, name, baseDir) => {
+    once(onLoad, namespace, name, baseDir ?? '');
   });
 }
 
 /**
  * Watches `names`: packages (`pg`), package files as require names them without
- * `.js` (`pg/lib/client`, `mysql2/promise`) and built-ins (`http`).
+ * `.js` (`pg/lib/client`, `mysql2/promise`) and built-ins (`http`); `esModules`
+ * are packages that exist only as ES modules.
  */
-export function watchModules(names: string[], onLoad: OnModuleLoad): void {
-  const { Hook } = require('require-in-the-middle') as typeof import('require-in-the-middle');
-  new Hook(names, (exports, name, baseDir) => once(onLoad, exports, name, baseDir ?? '') as typeof exports);
-  watchEsmImports(names, onLoad);
+export function watchModules(names: string[], esModules: string[], onLoad: OnModuleLoad): void {
+  if (names.length > 0) {
+    const { Hook } = require('require-in-the-middle') as typeof import('require-in-the-middle');
+    new Hook(names, (exports, name, baseDir) => once(onLoad, exports, name, baseDir ?? '') as typeof exports);
+    const packages = names.filter((name) => !Module.isBuiltin(name));
+    if (packages.length > 0) watchEsmImportsOfCommonJs(packages, (exports, name, baseDir) => once(onLoad, exports, name, baseDir));
+  }
+  if (esModules.length > 0) watchEsModules(esModules, onLoad);
 }
 
 /** A package's version from its package.json ('' when unreadable; Node's own for built-ins). */

@@ -19,6 +19,8 @@ export interface ModuleTarget {
   versions: string;
   /** A file inside the package as `require` names it, without `.js` (`lib/client`); the package's main file when absent. */
   file?: string;
+  /** The package exists only as ES modules: patch gets its namespace, whose exports can be set through it. */
+  esModule?: boolean;
   /** Patches the module's exports in place; an object or function it returns replaces the exports. */
   patch?(exports: any, module: LoadedModule): unknown;
   /** Subscribes to the library's own diagnostics channels; called once, when a version in range first loads. */

@@ -4,7 +4,11 @@
 import { activeContext, isTracingSuppressed } from '../context';
 import { hookTracer } from '../provider';
 import { endDbSpan, wrapMethod } from './db';
-import type { Hook } from './index';
+import type { Integration, LoadedModule } from '../loader/types';
+
+interface Hook {
+  patch?(exports: any, module: LoadedModule): any;
+}
 import { redisQueryText, startRedisSpan } from './redis-command';
 import { HookGuard } from './shared';
 
@@ -59,4 +63,9 @@ export const hook: Hook = {
     if (!wrapMethod(Redis?.prototype, 'sendCommand', wrapSendCommand)) throw new Error('unexpected shape: no Redis#sendCommand');
     return exports;
   },
+};
+
+export const integration: Integration = {
+  name: 'ioredis',
+  targets: [{ package: 'ioredis', versions: '>=4 <7', patch: (lib: any) => hook.patch!(lib, undefined as never) }],
 };

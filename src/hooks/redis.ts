@@ -5,8 +5,11 @@ import * as path from 'node:path';
 import { activeContext, isTracingSuppressed } from '../context';
 import { hookTracer } from '../provider';
 import { callTraced, wrapMethod } from './db';
-import type { Hook } from './index';
-import type { LoadedModule } from './module-hook';
+import type { Integration, LoadedModule } from '../loader/types';
+
+interface Hook {
+  patch?(exports: any, module: LoadedModule): any;
+}
 import { redisQueryText, startRedisSpan, type RedisTarget } from './redis-command';
 import { HookGuard } from './shared';
 
@@ -145,4 +148,9 @@ export const hook: Hook = {
     }
     return exports;
   },
+};
+
+export const integration: Integration = {
+  name: 'redis',
+  targets: [{ package: '@redis/client', versions: '>=1 <7', patch: (lib: any, module: LoadedModule) => hook.patch!(lib, module) }],
 };

@@ -4,7 +4,7 @@
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
-const { packageAt } = require('./support/deps');
+const { packageAt, projectPackage } = require('./support/deps');
 const { startRedisCluster } = require('./support/redis-cluster');
 
 const SERVER = 2;
@@ -20,6 +20,9 @@ describe('redis and ioredis', function () {
     receiver = await startReceiver();
     older.redis = packageAt('redis', '4');
     older.ioredis = packageAt('ioredis', '4');
+    // Recorded among the versions tested: the tests without DRIVER_MODULE run these.
+    projectPackage('redis');
+    projectPackage('ioredis');
   });
   after(async () => receiver && receiver.close());
   beforeEach(() => receiver.reset());

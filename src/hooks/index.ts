@@ -2,6 +2,8 @@
 // Hooks on built-ins and diagnostics channels start with the agent; hooks on
 // npm packages load only when the app loads that package.
 
+import type { Integration, ModuleTarget } from '../loader/types';
+import { isBelow, satisfies } from '../loader/versions';
 import { log } from '../log';
 import { onModuleLoad, type LoadedModule } from './module-hook';
 
@@ -25,10 +27,28 @@ const TABLE: HookEntry[] = [
   { name: 'pg', modules: ['pg', 'pg-pool'], load: () => require('./pg').hook },
   { name: 'mysql2', modules: ['mysql2', 'mysql2/promise'], load: () => require('./mysql2').hook },
   { name: 'mysql', modules: ['mysql'], load: () => require('./mysql').hook },
-  { name: 'redis', modules: ['@redis/client'], load: () => require('./redis').hook },
-  { name: 'ioredis', modules: ['ioredis'], load: () => require('./ioredis').hook },
+  { name: 'redis', modules: ['@redis/client'], load: () => fromIntegration(require('./redis').integration) },
+  { name: 'ioredis', modules: ['ioredis'], load: () => fromIntegration(require('./ioredis').integration) },
   { name: 'better-sqlite3', modules: ['better-sqlite3'], load: () => require('./better-sqlite3').hook },
 ];
+
+// Until the loader reads integration declarations: the target whose range
+// holds the loaded version (else the nearest), subscribed once, then patched.
+function fromIntegration(integration: Integration): Hook {
+  const subscribed = new Set<ModuleTarget>();
+  return {
+    patch(exports, module) {
+      const targets = integration.targets ?? [];
+      const target = targets.find((t) => satisfies(module.version, t.versions)) ?? (targets.every((t) => isBelow(module.version, t.versions)) ? targets[0] : targets[targets.length - 1]);
+      const loaded = { name: module.id, version: module.version, baseDir: module.baseDir };
+      if (target.subscribe !== undefined && !subscribed.has(target)) {
+        subscribed.add(target);
+        target.subscribe(loaded);
+      }
+      return target.patch?.(exports, loaded);
+    },
+  };
+}
 
 export function installHooks(names: string[]): string[] {
   const installed: string[] = [];

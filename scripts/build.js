@@ -14,6 +14,7 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', roo
 
 const esbuild = require('esbuild');
 const { version } = require('../package.json');
+const apiVersion = JSON.parse(require('node:fs').readFileSync(path.join(root, 'node_modules', '@opentelemetry', 'api', 'package.json'), 'utf8')).version;
 esbuild.buildSync({
   entryPoints: [path.join(root, 'dist', 'index.js')],
   outfile: path.join(root, 'dist', 'tracing-agent.js'),
@@ -21,7 +22,9 @@ esbuild.buildSync({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['@opentelemetry/*'],
-  define: { __TRACING_AGENT_VERSION__: JSON.stringify(version) },
+  // import-in-the-middle's generated modules import its own files by URL: it stays a package of its own.
+  external: ['@opentelemetry/*', 'import-in-the-middle', 'import-in-the-middle/*'],
+  alias: { debug: path.join(__dirname, 'no-debug.js') },
+  define: { __TRACING_AGENT_VERSION__: JSON.stringify(version), __OTEL_API_VERSION__: JSON.stringify(apiVersion) },
   logLevel: 'warning',
 });

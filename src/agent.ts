@@ -3,11 +3,12 @@
 // programmatic start) does nothing the second time.
 
 import { describeExporter, describeSampler, readConfig, type Config } from './config';
-import { installHooks } from './hooks';
+import { INTEGRATIONS } from './hooks';
+import { installIntegrations } from './loader/install';
 import { installLifecycle } from './lifecycle';
 import { log, setLogLevel } from './log';
 import { createPropagator, propagation } from './propagation';
-import { getTracing, initProvider, loadedTracing } from './provider';
+import { API_BINDING, getTracing, initProvider, loadedTracing } from './provider';
 
 const STARTED = Symbol.for('tracing-agent.started');
 
@@ -35,7 +36,7 @@ export function start(env: NodeJS.ProcessEnv = process.env): StartResult | undef
 
   propagation.current = createPropagator(config.propagators);
   initProvider(config, propagation.current);
-  const hooks = installHooks(config.hooks);
+  const hooks = installIntegrations([...INTEGRATIONS, API_BINDING], config.hooks);
   installLifecycle(config);
   setTimeout(getTracing, PRELOAD_DELAY_MS).unref();
 

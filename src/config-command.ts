@@ -4,7 +4,9 @@
 // table that docs/CONFIGURATION.md holds (a test keeps the two identical).
 
 import { describeExporter, describeSampler, readConfig, type Config, type ConfigEntry } from './config';
-import { HOOK_NAMES } from './hooks/names';
+import { INTEGRATIONS } from './hooks';
+
+const HOOK_NAMES = INTEGRATIONS.map((integration) => integration.name);
 import { VERSION } from './version';
 
 export interface VariableDoc {

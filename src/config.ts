@@ -3,7 +3,9 @@
 // malformed value, one warning naming the variable and the default used instead.
 
 import type { LogLevel } from './log';
-import { HOOK_NAMES } from './hooks/names';
+import { INTEGRATIONS } from './hooks';
+
+const HOOK_NAMES = INTEGRATIONS.map((integration) => integration.name);
 
 /** Names the OpenTelemetry Node agent uses for what a tracing-agent hook covers. */
 const HOOK_ALIASES: Readonly<Record<string, string>> = { undici: 'fetch', https: 'http', 'redis-4': 'redis' };

@@ -15,7 +15,8 @@ import { activeContext, contextManager, contextWithSpan, RemoteParentSpan } from
 import type { SpanShared } from './span';
 import { log } from './log';
 import type { BatchProcessor } from './processor';
-import { VERSION } from './version';
+import type { Integration, LoadedModule } from './loader/types';
+import { OWN_API_VERSION, VERSION } from './version';
 
 export interface Tracing {
   processor: BatchProcessor;
@@ -231,9 +232,42 @@ const deferredProvider: TracerProvider = {
   },
 };
 
-/** The version written into the API global. Any app API with a minor ≤ this one will use it. */
-const API_VERSION = '1.9.0';
 const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
+/** `1.10.0` → 10; undefined for anything but a 1.x release (a prerelease only ever accepts itself). */
+function apiMinor(version: unknown): number | undefined {
+  const m = typeof version === 'string' ? /^1\.(\d+)\.\d+$/.exec(version) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * A copy of @opentelemetry/api uses the global only when the global's minor
+ * version is at least its own: the globals claim the newest version of every
+ * copy seen (the agent's, the app's, any loaded later), so each of them binds.
+ */
+export function claimApiVersion(version: string): void {
+  const g = (globalThis as unknown as Record<symbol, Record<string, unknown> | undefined>)[API_GLOBAL];
+  if (g === undefined || g.trace !== deferredProvider) return;
+  const minor = apiMinor(version);
+  if (minor !== undefined && minor > (apiMinor(g.version) ?? -1)) g.version = version;
+}
+
+/** The version of the @opentelemetry/api the app would load, found from its main module's folder up. */
+function appApiVersion(): string | undefined {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const path = require('node:path') as typeof import('node:path');
+  let dir = process.argv[1] ? path.dirname(path.resolve(process.argv[1])) : process.cwd();
+  for (;;) {
+    try {
+      return (JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', '@opentelemetry', 'api', 'package.json'), 'utf8')) as { version?: string }).version;
+    } catch {
+      // not here
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
 
 /**
  * Registers the provider, context manager and propagator as the API's
@@ -247,8 +281,25 @@ function registerApiGlobals(propagator: TextMapPropagator): void {
     log.warn(`another OpenTelemetry SDK is already registered (API ${String(existing.version)}); tracing-agent leaves it in place`);
     return;
   }
-  g[API_GLOBAL] = { ...(existing ?? {}), version: API_VERSION, trace: deferredProvider, context: contextManager, propagation: propagator };
+  g[API_GLOBAL] = { ...(existing ?? {}), version: OWN_API_VERSION, trace: deferredProvider, context: contextManager, propagation: propagator };
+  const appVersion = appApiVersion();
+  if (appVersion !== undefined) claimApiVersion(appVersion);
 }
+
+/** Every copy of @opentelemetry/api that loads, through require or import, claims its version (see claimApiVersion). */
+export const API_BINDING: Integration = {
+  name: '@opentelemetry/api',
+  internal: true,
+  targets: [
+    {
+      package: '@opentelemetry/api',
+      versions: '>=1.0.0 <2',
+      patch(_exports: unknown, module: LoadedModule) {
+        claimApiVersion(module.version);
+      },
+    },
+  ],
+};
 
 export function initProvider(cfg: Config, propagator: TextMapPropagator): void {
   config = cfg;

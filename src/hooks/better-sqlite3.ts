@@ -1,11 +1,12 @@
 // better-sqlite3: synchronous, so a span per statement run (run, get, all,
 // iterate until the iterator is done) and per exec(), around the call itself.
 
-import { activeContext, isTracingSuppressed } from '../context';
+import type { Span } from '@opentelemetry/api';
 import { hookTracer } from '../provider';
-import { endDbSpan, startSqlSpan, wrapMethod } from './db';
-import type { Hook } from './index';
-import { HookGuard } from './shared';
+import { HookGuard, traceMethod, type Fn } from '../loader/trace-call';
+import type { Integration } from '../loader/types';
+import { wrap } from '../loader/wrap';
+import { endDbSpan, startSqlSpan } from './db';
 
 const guard = new HookGuard('better-sqlite3');
 const tracer = hookTracer('better-sqlite3');
@@ -15,36 +16,35 @@ interface Statement {
   database?: { name?: string };
 }
 
-function traceSync(original: (...a: any[]) => any, textOf: (self: any, args: IArguments) => string | undefined, iterates: boolean) {
-  return function (this: any) {
-    const parent = activeContext();
-    const text = guard.enabled && !isTracingSuppressed(parent) ? textOf(this, arguments) : undefined;
-    if (text === undefined) return original.apply(this, arguments as unknown as unknown[]);
-    let span;
-    try {
-      const name = (this as Statement).database?.name ?? (this as { name?: string }).name;
-      span = startSqlSpan(tracer, parent, { system: 'sqlite', namespace: name }, text, 'sqlite');
-    } catch (err) {
-      guard.fail(err);
-      return original.apply(this, arguments as unknown as unknown[]);
-    }
-    let result;
-    try {
-      result = original.apply(this, arguments as unknown as unknown[]);
-    } catch (err) {
-      endDbSpan(span, err);
-      throw err;
-    }
-    if (!iterates) {
-      endDbSpan(span, undefined);
-      return result;
-    }
-    return traceIterator(result, span);
-  };
+function traceSql(textOf: (self: any, args: IArguments) => string | undefined, iterates: boolean): (original: Fn) => Fn {
+  return traceMethod<any>({
+    guard,
+    start(self, args, parent) {
+      const text = textOf(self, args);
+      if (text === undefined) return undefined;
+      const name = (self as Statement).database?.name ?? (self as { name?: string }).name;
+      return startSqlSpan(tracer, parent, { system: 'sqlite', namespace: name }, text, 'sqlite');
+    },
+    // Synchronous calls: the span is the call itself (bound values are never callbacks).
+    call(span, original, self, args) {
+      let result;
+      try {
+        result = original.apply(self, args as unknown as unknown[]);
+      } catch (err) {
+        endDbSpan(span, err);
+        throw err;
+      }
+      if (!iterates) {
+        endDbSpan(span, undefined);
+        return result;
+      }
+      return traceIterator(result, span);
+    },
+  });
 }
 
 /** The span of iterate() lasts until the iterator is done, returned early, or throws. */
-function traceIterator(iterator: any, span: ReturnType<typeof startSqlSpan>) {
+function traceIterator(iterator: any, span: Span) {
   let ended = false;
   const end = (err?: unknown) => {
     if (!ended) {
@@ -77,28 +77,29 @@ const statementText = (self: Statement) => (typeof self.source === 'string' ? se
 // One prototype per copy of the library loaded (an app may hold two majors).
 const patchedStatements = new WeakSet<object>();
 
-export const hook: Hook = {
-  patch(exports: any) {
-    const Database = exports;
-    if (typeof Database?.prototype?.prepare !== 'function') throw new Error('unexpected shape: no Database#prepare');
-    wrapMethod(Database.prototype, 'exec', (o) => traceSync(o, (_self, args) => (typeof args[0] === 'string' ? args[0] : undefined), false));
-    // Statements are a native class reached only through prepare(): patch its prototype on first sight.
-    wrapMethod(Database.prototype, 'prepare', (prepare) =>
-      function (this: unknown) {
-        const statement = prepare.apply(this, arguments as unknown as unknown[]);
-        const proto = statement !== null && typeof statement === 'object' ? Object.getPrototypeOf(statement) : null;
-        if (proto !== null && !patchedStatements.has(proto)) {
-          patchedStatements.add(proto);
-          try {
-            for (const method of ['run', 'get', 'all']) wrapMethod(proto, method, (o) => traceSync(o, statementText, false));
-            wrapMethod(proto, 'iterate', (o) => traceSync(o, statementText, true));
-          } catch (err) {
-            guard.fail(err);
-          }
+function patchDatabase(Database: any): void {
+  if (typeof Database?.prototype?.prepare !== 'function') throw new Error('unexpected shape: no Database#prepare');
+  wrap(Database.prototype, 'exec', traceSql((_self, args) => (typeof args[0] === 'string' ? args[0] : undefined), false));
+  // Statements are a native class reached only through prepare(): patch its prototype on first sight.
+  wrap(Database.prototype, 'prepare', (prepare) =>
+    function (this: unknown) {
+      const statement = prepare.apply(this, arguments as unknown as unknown[]);
+      const proto = statement !== null && typeof statement === 'object' ? Object.getPrototypeOf(statement) : null;
+      if (proto !== null && !patchedStatements.has(proto)) {
+        patchedStatements.add(proto);
+        try {
+          for (const method of ['run', 'get', 'all']) wrap(proto, method, traceSql(statementText, false));
+          wrap(proto, 'iterate', traceSql(statementText, true));
+        } catch (err) {
+          guard.fail(err);
         }
-        return statement;
-      },
-    );
-    return exports;
-  },
+      }
+      return statement;
+    },
+  );
+}
+
+export const integration: Integration = {
+  name: 'better-sqlite3',
+  targets: [{ package: 'better-sqlite3', versions: '>=11 <14', patch: patchDatabase }],
 };

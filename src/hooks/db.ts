@@ -6,7 +6,8 @@ import type { Context, Span, Tracer } from '@opentelemetry/api';
 import { runInContext } from '../context';
 import { agentConfig } from '../provider';
 import { recordDbError } from './db-errors';
-import { SPAN_KIND_CLIENT } from './shared';
+import { callTraced as callTracedCall, SPAN_KIND_CLIENT } from '../loader/trace-call';
+import { wrap } from '../loader/wrap';
 import { sanitizeSql, summarizeSql, type SqlDialect } from './sql';
 
 export interface DbTarget {
@@ -65,47 +66,9 @@ export function endDbSpan(span: Span, err: unknown): void {
   span.end();
 }
 
-/**
- * Calls the driver's function so that its span ends with the query, whichever
- * way the driver reports the end: a callback among the arguments, or a
- * returned promise. Results, errors and return values stay exactly the driver's.
- * A last function argument that is not a callback (a pub/sub listener) is
- * passed through untouched when lastFunctionIsCallback is false.
- */
+/** Calls the driver's function so that its span ends with the query (see callTraced in the loader). */
 export function callTraced(span: Span, original: (...args: any[]) => any, thisArg: unknown, args: IArguments | unknown[], lastFunctionIsCallback = true): any {
-  const list = Array.prototype.slice.call(args) as unknown[];
-  const last = list.length - 1;
-  if (lastFunctionIsCallback && last >= 0 && typeof list[last] === 'function') {
-    const callback = list[last] as (...a: unknown[]) => unknown;
-    list[last] = function (this: unknown, err: unknown) {
-      endDbSpan(span, err);
-      return callback.apply(this, arguments as unknown as unknown[]);
-    };
-    return original.apply(thisArg, list);
-  }
-  let result: any;
-  try {
-    result = original.apply(thisArg, list);
-  } catch (err) {
-    endDbSpan(span, err);
-    throw err;
-  }
-  if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
-    // The chain passes the result or the rejection through unchanged; an
-    // unhandled rejection stays unhandled on the promise the app holds.
-    return result.then(
-      (value: unknown) => {
-        endDbSpan(span, undefined);
-        return value;
-      },
-      (err: unknown) => {
-        endDbSpan(span, err);
-        throw err;
-      },
-    );
-  }
-  endDbSpan(span, undefined);
-  return result;
+  return callTracedCall(span, original, thisArg, args, endDbSpan, lastFunctionIsCallback);
 }
 
 /**
@@ -160,22 +123,9 @@ export function bindCallbackArg(args: IArguments, index: number, ctx: Context): 
   return list;
 }
 
-/** The prototype in `proto`'s chain that owns `name` (drivers define methods on base classes). */
-export function ownerOf(proto: object | null | undefined, name: string): Record<string, unknown> | undefined {
-  for (let p = proto; p; p = Object.getPrototypeOf(p)) {
-    if (Object.prototype.hasOwnProperty.call(p, name)) return p as Record<string, unknown>;
-  }
-  return undefined;
-}
-
-const kWrapped = Symbol('tracing-agent.wrapped');
+export { ownerOf } from '../loader/wrap';
 
 /** Replaces proto[name] with wrap(original), once. */
-export function wrapMethod(proto: Record<string, unknown> | undefined, name: string, wrap: (original: (...a: any[]) => any) => (...a: any[]) => any): boolean {
-  if (!proto || typeof proto[name] !== 'function') return false;
-  if ((proto[name] as { [kWrapped]?: boolean })[kWrapped]) return true;
-  const wrapped = wrap(proto[name] as (...a: any[]) => any);
-  (wrapped as { [kWrapped]?: boolean })[kWrapped] = true;
-  proto[name] = wrapped;
-  return true;
+export function wrapMethod(proto: object | undefined, name: string, wrapper: (original: (...a: any[]) => any) => (...a: any[]) => any): boolean {
+  return wrap(proto, name, wrapper);
 }

@@ -8,7 +8,7 @@ import { activeContext, contextWithSpan, isTracingSuppressed } from '../context'
 import { propagation } from '../propagation';
 import { hookTracer } from '../provider';
 import { normalizeMethod, redactUrl } from '../semconv';
-import type { Hook } from './index';
+import type { Integration } from '../loader/types';
 import { HookGuard, recordError, SPAN_KIND_CLIENT, STATUS_ERROR } from './shared';
 
 const guard = new HookGuard('fetch');
@@ -99,7 +99,8 @@ function onError(message: unknown): void {
   span.end();
 }
 
-export const hook: Hook = {
+export const integration: Integration = {
+  name: 'fetch',
   start() {
     dc.subscribe('undici:request:create', onCreate);
     dc.subscribe('undici:request:headers', onHeaders);

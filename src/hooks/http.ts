@@ -1,6 +1,7 @@
 // node:http and node:https: a SERVER span per incoming request and a CLIENT
-// span per outgoing one. Built-ins are patched in place at startup (and the
-// ESM named exports re-synced), so CommonJS and ESM apps need no loader hook.
+// span per outgoing one. Each module is patched in place when the app first
+// loads it (require, process.getBuiltinModule, or an ESM import seen by
+// esm-builtins.ts), and the ESM named exports re-synced.
 
 import type * as Http from 'node:http';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
@@ -10,10 +11,10 @@ import { activeContext, applyInContext, contextWithSpan, currentStore, isTracing
 import { headersGetter, propagation } from '../propagation';
 import { hookTracer } from '../provider';
 import { normalizeMethod, redactQuery, redactUrl, splitHostHeader } from '../semconv';
-import type { Hook } from './index';
-import { onBuiltinImport } from './esm-builtins';
-import { onModuleLoad } from './module-hook';
-import { HookGuard, recordError, SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_ERROR } from './shared';
+import { onBuiltinImport } from '../loader/esm-builtins';
+import { HookGuard, recordError, SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_ERROR } from '../loader/trace-call';
+import type { Integration } from '../loader/types';
+import { wrap } from '../loader/wrap';
 
 const guard = new HookGuard('http');
 const tracer = hookTracer('http');
@@ -94,8 +95,7 @@ function endServerSpan(res: ServerResponse, span: Span): void {
 }
 
 function patchServerEmit(proto: { emit: (...args: any[]) => boolean }): void {
-  const original = proto.emit;
-  proto.emit = function emit(this: unknown, event: string, req: ServerRequest, res: ServerResponse): boolean {
+  wrap(proto, 'emit', (original) => function emit(this: unknown, event: string, req: ServerRequest, res: ServerResponse): boolean {
     if (event !== 'request' || !guard.enabled) return original.apply(this, arguments as unknown as any[]);
     let ctx: Context | undefined;
     try {
@@ -105,20 +105,19 @@ function patchServerEmit(proto: { emit: (...args: any[]) => boolean }): void {
     }
     if (ctx === undefined) return original.apply(this, arguments as unknown as any[]);
     return applyInContext(ctx, original, this, arguments);
-  };
+  });
 }
 
 // A response's 'close' (sent, or its connection gone) ends its span: a check
 // in emit costs less than a listener added to every response.
 function patchServerResponseEmit(proto: { emit: (...args: any[]) => boolean }): void {
-  const original = proto.emit;
-  proto.emit = function emit(this: ServerResponse, event: string | symbol): boolean {
+  wrap(proto, 'emit', (original) => function emit(this: ServerResponse, event: string | symbol): boolean {
     if (event === 'close') {
       const span = this[kSpan];
       if (span !== undefined) endServerSpan(this, span);
     }
     return original.apply(this, arguments as unknown as any[]);
-  };
+  });
 }
 
 /** Whether `event` has a listener other than Node's own 'end' one (the server's clearIncoming). */
@@ -133,13 +132,12 @@ function hasAppListener(req: ServerRequest, event: string | symbol): boolean {
 // handler, so without this they would run outside the request's context
 // (always on Node ≥ 24, whose AsyncLocalStorage follows AsyncContextFrame).
 function patchIncomingMessageEmit(proto: { emit: (...args: any[]) => boolean }): void {
-  const original = proto.emit;
-  proto.emit = function emit(this: ServerRequest, event: string | symbol): boolean {
+  wrap(proto, 'emit', (original) => function emit(this: ServerRequest, event: string | symbol): boolean {
     const ctx = this[kContext];
     // No app listener, no app code to run: entering the context (a new frame on Node ≥ 24) would be wasted.
     if (ctx === undefined || !hasAppListener(this, event) || currentStore() === ctx) return original.apply(this, arguments as unknown as any[]);
     return applyInContext(ctx, original, this, arguments);
-  };
+  });
 }
 
 // ---- client ----
@@ -240,9 +238,10 @@ function wrapGet(request: RequestFn): RequestFn {
 const patched = new Set<'http' | 'https'>();
 
 function patchModule(mod: typeof Http, scheme: 'http' | 'https'): void {
-  const request = wrapRequest(mod.request as RequestFn, scheme);
-  mod.request = request as typeof Http.request;
-  mod.get = wrapGet(request) as typeof Http.get;
+  wrap(mod, 'request', (original) => wrapRequest(original as RequestFn, scheme));
+  // Node's own get() calls the module's internal request: ours is the traced one, ended at once.
+  const request = mod.request as RequestFn;
+  wrap(mod, 'get', () => wrapGet(request));
   patchServerEmit(mod.Server.prototype as unknown as { emit: (...args: any[]) => boolean });
   patchMessages();
   // `import { request } from 'node:http'` sees the patched functions only after this.
@@ -268,9 +267,7 @@ function patchMessages(): void {
 
 /** An https request, before its head is written: patches https for the next ones, and traces this one. */
 function patchClientRequestHead(proto: { _implicitHeader?: (...args: any[]) => unknown }): void {
-  const original = proto._implicitHeader;
-  if (typeof original !== 'function') return;
-  proto._implicitHeader = function _implicitHeader(this: ClientRequest) {
+  wrap(proto, '_implicitHeader', (original) => function _implicitHeader(this: ClientRequest) {
     if (!patched.has('https') && (this as { protocol?: string }).protocol === 'https:') {
       try {
         patchBuiltin('https');
@@ -281,7 +278,7 @@ function patchClientRequestHead(proto: { _implicitHeader?: (...args: any[]) => u
       }
     }
     return original.apply(this, arguments as unknown as any[]);
-  };
+  });
 }
 
 /**
@@ -289,11 +286,10 @@ function patchClientRequestHead(proto: { _implicitHeader?: (...args: any[]) => u
  * an https server then uses (a plain TLS or HTTP/2 server only costs https's load, once).
  */
 function patchServerListen(proto: { listen: (...args: any[]) => unknown }): void {
-  const original = proto.listen;
-  proto.listen = function listen(this: { setSecureContext?: unknown }) {
+  wrap(proto, 'listen', (original) => function listen(this: { setSecureContext?: unknown }) {
     if (!patched.has('https') && typeof this.setSecureContext === 'function') patchBuiltin('https');
     return original.apply(this, arguments as unknown as any[]);
-  };
+  });
 }
 
 function patchBuiltin(name: 'http' | 'https'): void {
@@ -306,15 +302,17 @@ function patchBuiltin(name: 'http' | 'https'): void {
   }
 }
 
-export const hook: Hook = {
-  // http and https cost ~8 ms to load, which an app that never uses them
-  // should not pay: they are patched when the app first loads them (require,
-  // or ESM import seen by the startup module), or right away when the app's
-  // ESM imports cannot be watched (see startup.ts).
+// http and https cost ~8 ms to load, which an app that never uses them should
+// not pay: each is patched when the app first loads it, or right away where
+// the app's ESM imports of built-ins cannot be seen (see esm-builtins.ts).
+export const integration: Integration = {
+  name: 'http',
+  targets: [
+    { package: 'http', versions: '*', patch: () => patchBuiltin('http') },
+    { package: 'https', versions: '*', patch: () => patchBuiltin('https') },
+  ],
   start() {
     for (const name of ['http', 'https'] as const) {
-      onModuleLoad(name, () => patchBuiltin(name));
-      onModuleLoad(`node:${name}`, () => patchBuiltin(name));
       // https (and tls under it) costs ~4 ms to load: where ESM imports cannot be seen, it is
       // patched when an https server listens or the first https request is sent (see patchMessages).
       onBuiltinImport(name, () => patchBuiltin(name), name === 'https');

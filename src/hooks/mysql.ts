@@ -1,14 +1,12 @@
 // mysql (the original driver): a CLIENT span per Connection#query, on plain
-// connections, pool connections and pools. Its classes are not exported, so
-// they are read from the package's own files.
+// connections, pool connections and pools. Its classes are not exported: the
+// package's own files are declared instead.
 
-import * as path from 'node:path';
+import { HookGuard } from '../loader/trace-call';
+import type { Integration } from '../loader/types';
+import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
-import { wrapMethod } from './db';
-import type { Hook } from './index';
-import type { LoadedModule } from './module-hook';
 import { wrapGetConnection, wrapMysqlQuery } from './mysql-common';
-import { HookGuard } from './shared';
 
 const guard = new HookGuard('mysql');
 const tracer = hookTracer('mysql');
@@ -24,12 +22,24 @@ function isMariaDB(conn: MysqlConnection): boolean {
 
 const wrapQuery = wrapMysqlQuery<MysqlConnection>({ tracer, guard, callbackKey: '_callback', isMariaDB });
 
-export const hook: Hook = {
-  patch(exports: any, module: LoadedModule) {
-    const Connection = require(path.join(module.baseDir, 'lib', 'Connection.js'));
-    const Pool = require(path.join(module.baseDir, 'lib', 'Pool.js'));
-    if (!wrapMethod(Connection?.prototype, 'query', wrapQuery)) throw new Error('unexpected shape: no Connection#query');
-    wrapMethod(Pool?.prototype, 'getConnection', wrapGetConnection(guard));
-    return exports;
-  },
+export const integration: Integration = {
+  name: 'mysql',
+  targets: [
+    {
+      package: 'mysql',
+      versions: '>=2.17 <3',
+      file: 'lib/Connection',
+      patch(Connection: any) {
+        if (!wrap(Connection?.prototype, 'query', wrapQuery)) throw new Error('unexpected shape: no Connection#query');
+      },
+    },
+    {
+      package: 'mysql',
+      versions: '>=2.17 <3',
+      file: 'lib/Pool',
+      patch(Pool: any) {
+        wrap(Pool?.prototype, 'getConnection', wrapGetConnection(guard));
+      },
+    },
+  ],
 };

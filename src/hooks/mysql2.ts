@@ -5,8 +5,11 @@
 import * as path from 'node:path';
 import { hookTracer } from '../provider';
 import { ownerOf, wrapMethod } from './db';
-import type { Hook } from './index';
-import type { LoadedModule } from './module-hook';
+import type { Integration, LoadedModule } from '../loader/types';
+
+interface Hook {
+  patch?(exports: any, module: LoadedModule): any;
+}
 import { wrapGetConnection, wrapMysqlQuery } from './mysql-common';
 import { HookGuard } from './shared';
 
@@ -37,7 +40,15 @@ function patchCore(core: any): void {
 export const hook: Hook = {
   patch(exports: any, module: LoadedModule) {
     // mysql2/promise wraps the callback API's classes, which it loads by relative paths.
-    patchCore(module.id === 'mysql2/promise' ? require(path.join(module.baseDir, 'index.js')) : exports);
+    patchCore(module.name === 'mysql2/promise' ? require(path.join(module.baseDir, 'index.js')) : exports);
     return exports;
   },
+};
+
+export const integration: Integration = {
+  name: 'mysql2',
+  targets: [
+    { package: 'mysql2', versions: '>=2 <4', patch: (lib: any, module: LoadedModule) => hook.patch!(lib, module) },
+    { package: 'mysql2', file: 'promise', versions: '>=2 <4', patch: (lib: any, module: LoadedModule) => hook.patch!(lib, module) },
+  ],
 };

@@ -4,11 +4,11 @@
 
 import type { Context, Span } from '@opentelemetry/api';
 import { activeContext, isTracingSuppressed, runInContext } from '../context';
+import { callTraced, HookGuard, SPAN_KIND_CLIENT, traceMethod, type Fn } from '../loader/trace-call';
+import type { Integration } from '../loader/types';
+import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
-import { callTraced, startSqlSpan, wrapMethod } from './db';
-import type { Hook } from './index';
-import type { LoadedModule } from './module-hook';
-import { HookGuard, SPAN_KIND_CLIENT } from './shared';
+import { endDbSpan, startSqlSpan } from './db';
 
 const guard = new HookGuard('pg');
 const tracer = hookTracer('pg');
@@ -20,33 +20,24 @@ interface PgClient {
   database?: string;
 }
 
-type Fn = (...args: any[]) => any;
-
 function queryText(config: unknown): string | undefined {
   if (typeof config === 'string') return config;
   if (config !== null && typeof config === 'object' && typeof (config as { text?: unknown }).text === 'string') return (config as { text: string }).text;
   return undefined;
 }
 
-function wrapQuery(original: Fn): Fn {
-  return function query(this: PgClient, config: unknown) {
-    const parent = activeContext();
+const wrapQuery = traceMethod<PgClient>({
+  guard,
+  start(client, args, parent) {
+    const config = args[0] as unknown;
     const text = queryText(config);
     // Submittables (cursors, query streams) report their end through events of their own: left untraced.
-    if (!guard.enabled || text === undefined || isTracingSuppressed(parent) || typeof (config as { submit?: unknown })?.submit === 'function') {
-      return original.apply(this, arguments as unknown as unknown[]);
-    }
-    let span;
-    try {
-      const params = this.connectionParameters ?? this;
-      span = startSqlSpan(tracer, parent, { system: 'postgresql', namespace: params.database, host: params.host, port: params.port }, text, 'postgresql');
-    } catch (err) {
-      guard.fail(err);
-      return original.apply(this, arguments as unknown as unknown[]);
-    }
-    return callTraced(span, original, this, arguments);
-  };
-}
+    if (text === undefined || typeof (config as { submit?: unknown })?.submit === 'function') return undefined;
+    const params = client.connectionParameters ?? client;
+    return startSqlSpan(tracer, parent, { system: 'postgresql', namespace: params.database, host: params.host, port: params.port }, text, 'postgresql');
+  },
+  end: endDbSpan,
+});
 
 interface PgPool {
   _idle?: unknown[];
@@ -93,7 +84,7 @@ function wrapConnect(original: Fn): Fn {
         return runInContext(ctx, () => cb.apply(this, a as unknown as unknown[]));
       };
     }
-    return span === undefined ? original.apply(this, args) : callTraced(span, original, this, args);
+    return span === undefined ? original.apply(this, args) : callTraced(span, original, this, args, endDbSpan);
   };
 }
 
@@ -112,7 +103,7 @@ function patchNative(pg: any): void {
     get(this: unknown) {
       const native = get.call(this);
       try {
-        if (typeof native?.Client?.prototype?.query === 'function') wrapMethod(native.Client.prototype, 'query', wrapQuery);
+        if (typeof native?.Client?.prototype?.query === 'function') wrap(native.Client.prototype, 'query', wrapQuery);
       } catch (err) {
         guard.fail(err);
       }
@@ -121,17 +112,24 @@ function patchNative(pg: any): void {
   });
 }
 
-export const hook: Hook = {
-  patch(exports: any, module: LoadedModule) {
-    if (module.id === 'pg') {
-      if (typeof exports?.Client?.prototype?.query !== 'function') throw new Error('unexpected shape: no Client#query');
-      wrapMethod(exports.Client.prototype, 'query', wrapQuery);
-      // pg.Pool extends pg-pool's Pool; connect lives on that parent prototype.
-      if (exports.Pool?.prototype) wrapMethod(Object.getPrototypeOf(exports.Pool.prototype), 'connect', wrapConnect);
-      patchNative(exports);
-    } else if (module.id === 'pg-pool' && typeof exports === 'function') {
-      wrapMethod(exports.prototype, 'connect', wrapConnect);
-    }
-    return exports;
-  },
+function patchPg(pg: any): void {
+  if (typeof pg?.Client?.prototype?.query !== 'function') throw new Error('unexpected shape: no Client#query');
+  wrap(pg.Client.prototype, 'query', wrapQuery);
+  // pg.Pool extends pg-pool's Pool; connect lives on that parent prototype.
+  if (pg.Pool?.prototype) wrap(Object.getPrototypeOf(pg.Pool.prototype), 'connect', wrapConnect);
+  patchNative(pg);
+}
+
+export const integration: Integration = {
+  name: 'pg',
+  targets: [
+    { package: 'pg', versions: '>=8.0.3 <9', patch: patchPg },
+    {
+      package: 'pg-pool',
+      versions: '>=3 <4',
+      patch(Pool: any) {
+        wrap(Pool?.prototype, 'connect', wrapConnect);
+      },
+    },
+  ],
 };

@@ -19,7 +19,9 @@ export interface ModuleTarget {
   versions: string;
   /** A file inside the package as `require` names it, without `.js` (`lib/client`); the package's main file when absent. */
   file?: string;
-  /** Patches the module's exports in place; may return replacement exports. */
+  /** The package exists only as ES modules: patch gets its namespace, whose exports can be set through it. */
+  esModule?: boolean;
+  /** Patches the module's exports in place; an object or function it returns replaces the exports. */
   patch?(exports: any, module: LoadedModule): unknown;
   /** Subscribes to the library's own diagnostics channels; called once, when a version in range first loads. */
   subscribe?(module: LoadedModule): void;
@@ -30,6 +32,8 @@ export interface Integration {
   name: string;
   /** Modules whose loading triggers the integration; several targets of one package split it by version. */
   targets?: ModuleTarget[];
+  /** Part of the agent itself, not an instrumentation: always installed, never listed. */
+  internal?: boolean;
   /** For built-ins and runtime channels: called once when the agent starts. */
   start?(): void;
 }

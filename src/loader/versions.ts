@@ -29,6 +29,7 @@ function comparatorHolds(version: Version, comparator: string): boolean {
 
 /** Does `version` (e.g. `8.23.1`) fall in `range`? A prerelease counts as its release. */
 export function satisfies(version: string, range: string): boolean {
+  if (range.trim() === '*') return true;
   const v = parse(version);
   if (!v) return false;
   return range.split('||').some((alternative) => alternative.trim().split(/\s+/).filter(Boolean).every((c) => comparatorHolds(v, c)));

@@ -1,0 +1,89 @@
+// Installs the enabled integrations: starts those on built-ins and runtime
+// channels, and watches the modules the others declare. When a declared
+// module loads, its version picks the target (patch or channels); a version no
+// target declares is still tried, with one warning naming it.
+
+import { log } from '../log';
+import { loadedBefore, packageVersion, watchModules } from './module-load';
+import type { Integration, LoadedModule, ModuleTarget } from './types';
+import { isBelow, satisfies } from './versions';
+
+interface Watched {
+  integration: string;
+  /** In the order declared: oldest versions first. */
+  targets: ModuleTarget[];
+}
+
+const subscribed = new WeakSet<ModuleTarget>();
+
+function moduleName(target: ModuleTarget): string {
+  return target.file === undefined ? target.package : `${target.package}/${target.file}`;
+}
+
+function pickTarget(watched: Watched, module: LoadedModule): ModuleTarget {
+  const { targets } = watched;
+  const fits = targets.find((t) => satisfies(module.version, t.versions));
+  if (fits !== undefined) return fits;
+  const chosen = targets.every((t) => isBelow(module.version, t.versions)) ? targets[0] : targets[targets.length - 1];
+  const known = targets.map((t) => t.versions).join(' || ');
+  log.once('warn', `range:${module.name}@${module.version}`, `${targets[0].package} ${module.version || '(unknown version)'} is outside the versions tracing-agent knows for it (${known}); tracing it as ${chosen.versions}`);
+  return chosen;
+}
+
+function apply(watched: Watched, exports: unknown, module: LoadedModule): unknown {
+  const target = pickTarget(watched, module);
+  try {
+    if (target.subscribe !== undefined && !subscribed.has(target)) {
+      subscribed.add(target);
+      target.subscribe(module);
+    }
+    const replaced = target.patch?.(exports, module);
+    return replaced !== null && (typeof replaced === 'object' || typeof replaced === 'function') ? replaced : exports;
+  } catch (err) {
+    log.once('warn', `hook:${module.name}@${module.version}`, `could not hook ${module.name} ${module.version}: ${(err as Error).message}; left untouched`);
+    return exports;
+  }
+}
+
+/** Installs the integrations named in `enabled`; returns the names installed. */
+export function installIntegrations(integrations: readonly Integration[], enabled: readonly string[]): string[] {
+  const installed: string[] = [];
+  const watched = new Map<string, Watched[]>();
+  for (const integration of integrations) {
+    if (!integration.internal && !enabled.includes(integration.name)) continue;
+    try {
+      integration.start?.();
+    } catch (err) {
+      log.warn(`hook ${integration.name} could not start: ${(err as Error).message}; it is off`);
+      continue;
+    }
+    for (const target of integration.targets ?? []) {
+      const name = moduleName(target);
+      const list = watched.get(name) ?? [];
+      let entry = list.find((w) => w.integration === integration.name);
+      if (entry === undefined) list.push((entry = { integration: integration.name, targets: [] }));
+      entry.targets.push(target);
+      watched.set(name, list);
+    }
+    if (!integration.internal) installed.push(integration.name);
+  }
+  if (watched.size === 0) return installed;
+
+  for (const integration of integrations) {
+    if (integration.internal || !installed.includes(integration.name)) continue;
+    const [name] = loadedBefore([...new Set((integration.targets ?? []).map((t) => t.package))]);
+    if (name !== undefined) {
+      log.warn(`${name} was loaded before tracing-agent started, so its calls may go untraced: start the agent first (node --import tracing-agent/register app.js, or call start() before requiring ${name}).`);
+    }
+  }
+
+  const esModules = [...watched.entries()].filter(([, list]) => list.some((w) => w.targets.some((t) => t.esModule))).map(([name]) => name);
+  const commonJs = [...watched.keys()].filter((name) => !esModules.includes(name));
+  watchModules(commonJs, esModules, (exports, name, baseDir) => {
+    const module: LoadedModule = { name, version: packageVersion(baseDir), baseDir };
+    let result = exports;
+    for (const w of watched.get(name) ?? []) result = apply(w, result, module);
+    return result;
+  });
+  return installed;
+}

@@ -1,0 +1,115 @@
+// Calls back when a declared module loads, whichever way the app loads it:
+// - require() and process.getBuiltinModule(): require-in-the-middle;
+// - an ESM import of a CommonJS package: Node loads it through Module._load,
+//   with the resolved file and no parent, which no require hook sees;
+//   esm-commonjs.ts watches Module._load for exactly those calls;
+// - an ESM import of an ES-module-only package: import-in-the-middle's
+//   in-thread hooks, where the runtime can run them (Node ≥ 22.22.3, 24.11.1,
+//   26). They are registered only when such a package is declared: loading
+//   them costs ~20 ms of startup (Node 24, measured), and with them every
+//   module the app imports passes through their hooks.
+// ESM imports of built-ins are seen by esm-builtins.ts.
+// However many ways one copy of a module is seen, its callback runs once and
+// every later load gets the same (possibly replaced) exports.
+
+import Module = require('node:module');
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { log } from '../log';
+import { watchEsmImportsOfCommonJs } from './esm-commonjs';
+
+/** Called with a module's exports, its declared name and its package directory ('' for built-ins); returns the exports to use. */
+export type OnModuleLoad = (exports: any, name: string, baseDir: string) => unknown;
+
+/** Exports already handed to the callback → what it returned. */
+const results = new WeakMap<object, unknown>();
+
+function once(onLoad: OnModuleLoad, exports: unknown, name: string, baseDir: string): unknown {
+  if (exports === null || (typeof exports !== 'object' && typeof exports !== 'function')) return exports;
+  if (results.has(exports)) return results.get(exports);
+  results.set(exports, exports);
+  let result: unknown = exports;
+  try {
+    result = onLoad(exports, name, baseDir) ?? exports;
+  } catch (err) {
+    log.once('warn', `load:${name}`, `could not hook ${name}: ${(err as Error).message}; left untouched`);
+  }
+  results.set(exports, result);
+  if (result !== exports) useEverywhere(exports, result);
+  return result;
+}
+
+/**
+ * Replaced exports become the module's own, so that every later require, and
+ * an ESM import of a module already required (which reads the cached module),
+ * gets them too. (Rare: most hooks patch in place.)
+ */
+function useEverywhere(original: unknown, replacement: unknown): void {
+  if (replacement !== null && (typeof replacement === 'object' || typeof replacement === 'function')) results.set(replacement, replacement);
+  for (const cached of Object.values(require.cache)) {
+    if (cached !== undefined && cached.exports === original) cached.exports = replacement;
+  }
+}
+
+/** Can import-in-the-middle's in-thread hooks run here? */
+function inThreadHooks(): boolean {
+  if (typeof (Module as { registerHooks?: unknown }).registerHooks !== 'function') return false;
+  try {
+    return (require('import-in-the-middle/supports-sync-hooks.mjs') as { supportsSyncHooks(): boolean }).supportsSyncHooks();
+  } catch {
+    return false;
+  }
+}
+
+function watchEsModules(names: string[], onLoad: OnModuleLoad): void {
+  if (!inThreadHooks()) {
+    log.info(`${names.join(', ')}: ES modules whose imports this Node cannot watch without an off-thread loader; not traced when imported`);
+    return;
+  }
+  const { register } = require('import-in-the-middle/register-hooks.mjs') as { register(options: { include: string[] }): void };
+  const Hook = require('import-in-the-middle') as new (modules: string[], hook: (ns: any, name: string, baseDir: string | undefined) => unknown) => unknown;
+  register({ include: names });
+  // The namespace is patched in place (its exports are settable through it).
+  new Hook(names, (namespace, name, baseDir) => {
+    once(onLoad, namespace, name, baseDir ?? '');
+  });
+}
+
+/**
+ * Watches `names`: packages (`pg`), package files as require names them without
+ * `.js` (`pg/lib/client`, `mysql2/promise`) and built-ins (`http`); `esModules`
+ * are packages that exist only as ES modules.
+ */
+export function watchModules(names: string[], esModules: string[], onLoad: OnModuleLoad): void {
+  if (names.length > 0) {
+    const { Hook } = require('require-in-the-middle') as typeof import('require-in-the-middle');
+    new Hook(names, (exports, name, baseDir) => once(onLoad, exports, name, baseDir ?? '') as typeof exports);
+    const packages = names.filter((name) => !Module.isBuiltin(name));
+    if (packages.length > 0) watchEsmImportsOfCommonJs(packages, (exports, name, baseDir) => once(onLoad, exports, name, baseDir));
+  }
+  if (esModules.length > 0) watchEsModules(esModules, onLoad);
+}
+
+/** A package's version from its package.json ('' when unreadable; Node's own for built-ins). */
+export function packageVersion(baseDir: string): string {
+  if (baseDir === '') return process.versions.node;
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(baseDir, 'package.json'), 'utf8')) as { version?: string }).version ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Packages among `names` that some module loaded before the agent started (from require's cache). */
+export function loadedBefore(packages: string[]): string[] {
+  const marker = `${path.sep}node_modules${path.sep}`;
+  const found = new Set<string>();
+  for (const file of Object.keys(require.cache)) {
+    const at = file.lastIndexOf(marker);
+    if (at === -1) continue;
+    const rest = file.slice(at + marker.length).split(path.sep);
+    const name = rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+    if (packages.includes(name)) found.add(name);
+  }
+  return [...found];
+}

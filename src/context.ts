@@ -67,6 +67,15 @@ export function currentStore(): Context | undefined {
   return storage.getStore();
 }
 
+/**
+ * Runs whatever a library calls through `channel.runStores(message, fn)` (a
+ * TracingChannel's start) in the context `contextFor(message)` returns, and so
+ * everything that call starts asynchronously too (diagnostics_channel bindStore).
+ */
+export function bindChannelContext(channel: { bindStore(store: AsyncLocalStorage<Context>, transform: (message: any) => Context): void }, contextFor: (message: any) => Context): void {
+  channel.bindStore(storage, contextFor);
+}
+
 export function spanFromContext(ctx: Context): Span | undefined {
   return ctx.getValue(SPAN_KEY) as Span | undefined;
 }

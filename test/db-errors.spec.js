@@ -5,6 +5,7 @@
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
+const { projectPackage } = require('./support/deps');
 
 const ERROR = 2;
 
@@ -16,6 +17,7 @@ describe('database errors', function () {
   after(async () => receiver && receiver.close());
 
   it('carry the database code and status, never the quoted values', async () => {
+    for (const name of ['pg', 'mysql2', 'mysql', 'redis']) projectPackage(name); // the project's copies, which the fixture loads
     const svc = await startService(fixture('db-errors.cjs'), { env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'db-errors' }) });
     try {
       assert.match((await get(svc.url)).body, /^22P02,23505,ER_DUP_ENTRY,ER_DUP_ENTRY,ERR /, 'the app sees the drivers’ own errors');

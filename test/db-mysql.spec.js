@@ -4,22 +4,30 @@
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
-const { packageAt } = require('./support/deps');
+const { packageAt, oldestAndNewest, projectPackage } = require('./support/deps');
 
 const SERVER = 2;
 const CLIENT = 3;
 const ERROR = 2;
+
+// mysql (the original driver): the oldest of its declared range and the registry's newest, resolved when this file loads.
+const [MYSQL_OLDEST, MYSQL_NEWEST] = oldestAndNewest('mysql');
 
 describe('mysql2 and mysql', function () {
   this.timeout(60000);
   let receiver;
   const older = {};
 
-  before(async () => {
+  before(async function () {
+    this.timeout(300000); // a first run installs the versions tested
     receiver = await startReceiver();
     older.mysql2 = packageAt('mysql2', '2');
-    // mysql has no major before 2: the minor before the latest stands in.
-    older.mysql = packageAt('mysql', '2.17.1');
+    projectPackage('mysql2'); // recorded among the versions tested: the tests without DRIVER_MODULE run it
+    for (const v of [MYSQL_OLDEST, MYSQL_NEWEST]) {
+      try {
+        v.install();
+      } catch {}
+    }
   });
   after(async () => receiver && receiver.close());
   beforeEach(() => receiver.reset());
@@ -29,15 +37,17 @@ describe('mysql2 and mysql', function () {
     { label: 'mysql2 3, mysql2/promise, -r', driver: 'mysql2/promise', flag: 'require' },
     { label: 'mysql2 2, callbacks, --import', driver: 'mysql2', flag: 'import', older: 'mysql2' },
     { label: 'mysql2 2, mysql2/promise, --import', driver: 'mysql2/promise', flag: 'import', older: 'mysql2' },
-    { label: 'mysql 2.18, --import', driver: 'mysql', flag: 'import' },
-    { label: 'mysql 2.17, -r', driver: 'mysql', flag: 'require', older: 'mysql' },
+    { label: `${MYSQL_NEWEST.label}, --import`, driver: 'mysql', flag: 'import', copy: MYSQL_NEWEST },
+    { label: `${MYSQL_NEWEST.label}, -r`, driver: 'mysql', flag: 'require', copy: MYSQL_NEWEST },
+    { label: `${MYSQL_OLDEST.label}, --import`, driver: 'mysql', flag: 'import', copy: MYSQL_OLDEST },
+    { label: `${MYSQL_OLDEST.label}, -r`, driver: 'mysql', flag: 'require', copy: MYSQL_OLDEST },
     { label: 'mysql2 3, pool cluster, callbacks, -r', driver: 'mysql2', flag: 'require', cluster: true },
     { label: 'mysql2 3, pool cluster, mysql2/promise, --import', driver: 'mysql2/promise', flag: 'import', cluster: true },
   ];
   for (const v of variants) {
     it(`${v.label}: queries under their request, sanitised, MariaDB recognised`, async () => {
       const scope = `tracing-agent/${v.driver === 'mysql' ? 'mysql' : 'mysql2'}`;
-      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'mysql-app', DRIVER: v.driver, DRIVER_MODULE: v.older ? older[v.older] : undefined, POOL_CLUSTER: v.cluster ? '1' : undefined });
+      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'mysql-app', DRIVER: v.driver, DRIVER_MODULE: v.copy ? v.copy.dir() : v.older ? older[v.older] : undefined, POOL_CLUSTER: v.cluster ? '1' : undefined });
       const svc = await startService(fixture('db-mysql.cjs'), { flag: v.flag, env });
       try {
         assert.equal((await get(`${svc.url}/users`)).body, 'ok');
@@ -85,15 +95,15 @@ describe('mysql2 and mysql', function () {
 
   const pools = [
     { label: 'mysql2: 50 concurrent requests on a pool of 2', driver: 'mysql2' },
-    { label: 'mysql: 50 concurrent requests on a pool of 2', driver: 'mysql' },
+    { label: `${MYSQL_NEWEST.label}: 50 concurrent requests on a pool of 2`, driver: 'mysql', copy: MYSQL_NEWEST },
     { label: 'mysql2 3: 50 concurrent requests on a pool cluster of two 1-connection pools', driver: 'mysql2', cluster: true },
     { label: 'mysql2 3, mysql2/promise: 50 concurrent requests on a pool cluster', driver: 'mysql2/promise', cluster: true },
     { label: 'mysql2 2: 50 concurrent requests on a pool cluster', driver: 'mysql2', cluster: true, older: 'mysql2' },
-    { label: 'mysql 2.18: 50 concurrent requests on a pool cluster', driver: 'mysql', cluster: true },
+    { label: `${MYSQL_NEWEST.label}: 50 concurrent requests on a pool cluster`, driver: 'mysql', cluster: true, copy: MYSQL_NEWEST },
   ];
   for (const p of pools) {
     it(`${p.label}, every query under its own request`, async () => {
-      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'mysql-pool', DRIVER: p.driver, DRIVER_MODULE: p.older ? older[p.older] : undefined, POOL_CLUSTER: p.cluster ? '1' : undefined });
+      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'mysql-pool', DRIVER: p.driver, DRIVER_MODULE: p.copy ? p.copy.dir() : p.older ? older[p.older] : undefined, POOL_CLUSTER: p.cluster ? '1' : undefined });
       const svc = await startService(fixture('db-mysql.cjs'), { env });
       try {
         const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => get(`${svc.url}/concurrent?n=${i}`)));

@@ -1,38 +1,48 @@
 'use strict';
 // pg against the real PostgreSQL on this machine: spans under the request that
-// made them, sanitised text, attributes; both majors, both module systems.
+// made them, sanitised text, attributes; the oldest and the newest pg, both module systems.
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
-const { packageAt } = require('./support/deps');
+const { oldestAndNewest, projectPackage, projectVersion } = require('./support/deps');
 
 const SERVER = 2;
 const CLIENT = 3;
 const ERROR = 2;
 
+// The oldest pg of the declared range and the registry's newest (even a new major,
+// so that it shows up here), resolved when this file loads.
+const PG = oldestAndNewest('pg');
+// The tests after the matrix run the project's own copy.
+const PROJECT_PG = `pg ${projectVersion('pg')}`;
+
 describe('pg', function () {
   this.timeout(60000);
   let receiver;
-  let pgOldest;
 
-  before(async () => {
+  before(async function () {
+    this.timeout(300000); // a first run installs the versions tested
     receiver = await startReceiver();
-    // pg 7 cannot run on Node ≥ 14 (its connect never completes, agent or not): the
-    // range tested is the first release of major 8 that runs there, to the latest.
-    pgOldest = packageAt('pg', '8.0.3');
+    // Installed here, not in each test; a version that cannot be installed fails its own tests.
+    for (const v of PG.filter((x) => !x.skip)) {
+      try {
+        v.install();
+      } catch {}
+    }
   });
   after(async () => receiver && receiver.close());
   beforeEach(() => receiver.reset());
 
-  const variants = [
-    { label: 'pg 8, CommonJS, --import', file: 'db-pg.cjs', flag: 'import' },
-    { label: 'pg 8, CommonJS, -r', file: 'db-pg.cjs', flag: 'require' },
-    { label: 'pg 8.0.3, CommonJS, --import', file: 'db-pg.cjs', flag: 'import', older: true },
-  ];
+  const variants = PG.flatMap((pg) => [
+    { pg, label: `${pg.label}, CommonJS, --import`, flag: 'import' },
+    { pg, label: `${pg.label}, CommonJS, -r`, flag: 'require' },
+  ]);
   for (const v of variants) {
-    it(`${v.label}: every query is a child of its request, text sanitised, values never exported`, async () => {
-      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'pg-app', PG_MODULE: v.older ? pgOldest : undefined });
-      const svc = await startService(fixture(v.file), { flag: v.flag, env });
+    // A version that declares it does not run on this Node is skipped, the reason in the title.
+    const test = v.pg.skip ? it.skip : it;
+    test(`${v.label}: every query is a child of its request, text sanitised, values never exported${v.pg.skip ? ` (skipped: ${v.pg.skip})` : ''}`, async () => {
+      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'pg-app', PG_MODULE: v.pg.dir() });
+      const svc = await startService(fixture('db-pg.cjs'), { flag: v.flag, env });
       try {
         assert.equal((await get(`${svc.url}/users`)).body, 'ok');
         const spans = await receiver.waitForSpans((s) => s.filter((x) => x.scope.name === 'tracing-agent/pg').length >= 7 && s.some((x) => x.kind === SERVER));
@@ -68,7 +78,8 @@ describe('pg', function () {
     });
   }
 
-  it('ESM app: import pg from "pg" is traced', async () => {
+  it(`${PROJECT_PG}, ESM app: import pg from "pg" is traced`, async () => {
+    projectPackage('pg');
     const svc = await startService(fixture('db-pg.mjs'), { flag: 'import', env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'pg-esm' }) });
     try {
       await get(svc.url);
@@ -86,7 +97,8 @@ describe('pg', function () {
   });
 
   for (const [mode, expected] of [['raw', "SELECT id FROM ta_users WHERE name = 'alice'"], ['off', undefined]]) {
-    it(`TRACING_AGENT_DB_QUERY_TEXT=${mode}: the text is recorded ${mode === 'raw' ? 'as written' : 'not at all'}, the summary still`, async () => {
+    it(`${PROJECT_PG}, TRACING_AGENT_DB_QUERY_TEXT=${mode}: the text is recorded ${mode === 'raw' ? 'as written' : 'not at all'}, the summary still`, async () => {
+      projectPackage('pg');
       const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'pg-text', TRACING_AGENT_DB_QUERY_TEXT: mode });
       const svc = await startService(fixture('db-pg.mjs'), { flag: 'import', env });
       try {
@@ -101,7 +113,8 @@ describe('pg', function () {
     });
   }
 
-  it('pg.native: the libpq client is traced like the JavaScript one', async () => {
+  it(`${PROJECT_PG}, pg.native: the libpq client is traced like the JavaScript one`, async () => {
+    projectPackage('pg');
     // pg-native needs libpq and a native build: a stand-in answers for it (fixtures/db-fake-modules); pg's native Client is real.
     const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'pg-native', NODE_PATH: fixture('db-fake-modules') });
     const svc = await startService(fixture('db-pg-native.cjs'), { flag: 'require', env });
@@ -122,7 +135,8 @@ describe('pg', function () {
     }
   });
 
-  it('50 concurrent requests on a pool of 2: every query under its own request', async () => {
+  it(`${PROJECT_PG}, 50 concurrent requests on a pool of 2: every query under its own request`, async () => {
+    projectPackage('pg');
     const svc = await startService(fixture('db-pg.cjs'), { env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'pg-pool' }) });
     try {
       const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => get(`${svc.url}/concurrent?n=${i}`)));

@@ -1,39 +1,63 @@
 'use strict';
 // node-redis and ioredis against the real Redis on this machine: command and
-// key recorded, values never; spans under their request; both majors.
+// key recorded, values never; spans under their request; the client's own
+// connection handshake never a span. Each range: its oldest major and its
+// newest version patched, the first version subscribed to through the
+// library's TracingChannels, and the newest on the registry.
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
-const { packageAt } = require('./support/deps');
+const { packageAt, projectPackage, newest: newestVersion } = require('./support/deps');
 const { startRedisCluster } = require('./support/redis-cluster');
 
 const SERVER = 2;
 const CLIENT = 3;
 const ERROR = 2;
+// What the clients send on a new connection by themselves.
+const HANDSHAKE = ['HELLO', 'AUTH', 'CLIENT', 'SELECT', 'INFO', 'READONLY'];
 
 describe('redis and ioredis', function () {
   this.timeout(60000);
   let receiver;
-  const older = {};
+  // Copies by path, keyed by what a variant names (`redis@4`, `ioredis@newest`); the default copy is the repository's own.
+  const copies = {};
+  const newest = {};
 
-  before(async () => {
+  before(async function () {
+    this.timeout(300000);
     receiver = await startReceiver();
-    older.redis = packageAt('redis', '4');
-    older.ioredis = packageAt('ioredis', '4');
+    for (const name of ['redis', 'ioredis']) newest[name] = newestVersion(name);
+    for (const [name, version] of [
+      ['redis', '4'], ['redis', '5.11.0'], ['redis', '5.12.0'], ['redis', newest.redis],
+      ['ioredis', '4'], ['ioredis', '5.10.1'], ['ioredis', '5.11.0'], ['ioredis', newest.ioredis],
+    ]) {
+      copies[`${name}@${version}`] = packageAt(name, version);
+    }
+    copies['redis@newest'] = copies[`redis@${newest.redis}`];
+    copies['ioredis@newest'] = copies[`ioredis@${newest.ioredis}`];
+    // Recorded among the versions tested: the tests without DRIVER_MODULE run these.
+    projectPackage('redis');
+    projectPackage('ioredis');
   });
   after(async () => receiver && receiver.close());
   beforeEach(() => receiver.reset());
 
   const variants = [
-    { label: 'redis 5, --import', driver: 'redis', flag: 'import' },
-    { label: 'redis 4, -r', driver: 'redis', flag: 'require', older: true },
-    { label: 'ioredis 5, --import', driver: 'ioredis', flag: 'import' },
-    { label: 'ioredis 4, -r', driver: 'ioredis', flag: 'require', older: true },
+    { label: 'redis (the repository\'s, 5.12+: channels), --import', driver: 'redis', flag: 'import' },
+    { label: 'redis 4 (oldest patched), -r', driver: 'redis', flag: 'require', copy: '4' },
+    { label: 'redis 5.11.0 (newest patched), -r', driver: 'redis', flag: 'require', copy: '5.11.0' },
+    { label: 'redis 5.12.0 (first with channels), -r', driver: 'redis', flag: 'require', copy: '5.12.0' },
+    { label: 'redis newest on the registry, --import', driver: 'redis', flag: 'import', copy: 'newest' },
+    { label: 'ioredis (the repository\'s, 5.11+: channels), --import', driver: 'ioredis', flag: 'import' },
+    { label: 'ioredis 4 (oldest patched), -r', driver: 'ioredis', flag: 'require', copy: '4' },
+    { label: 'ioredis 5.10.1 (newest patched), -r', driver: 'ioredis', flag: 'require', copy: '5.10.1' },
+    { label: 'ioredis 5.11.0 (first with channels), -r', driver: 'ioredis', flag: 'require', copy: '5.11.0' },
+    { label: 'ioredis newest on the registry, --import', driver: 'ioredis', flag: 'import', copy: 'newest' },
   ];
   for (const v of variants) {
-    it(`${v.label}: commands under their request, keys kept, values never`, async () => {
+    it(`${v.label}: commands under their request, keys kept, values never, no handshake`, async () => {
       const scope = `tracing-agent/${v.driver}`;
-      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'redis-app', DRIVER: v.driver, DRIVER_MODULE: v.older ? older[v.driver] : undefined });
+      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'redis-app', DRIVER: v.driver, DRIVER_MODULE: v.copy ? copies[`${v.driver}@${v.copy}`] : undefined });
       const svc = await startService(fixture('db-redis.cjs'), { flag: v.flag, env });
       try {
         assert.equal((await get(`${svc.url}/cache`)).body, 'ok');
@@ -70,6 +94,39 @@ describe('redis and ioredis', function () {
         const failed = db.find((s) => s.name === 'INCR' && s.status.code === ERROR);
         assert.match(failed.status.message, /not an integer/);
         assert.ok(!JSON.stringify(spans.map((s) => [s.attributes, s.events.map((e) => e.attributes), s.status])).includes('secret'), 'no value leaves the process');
+        // The app's client and its pub/sub duplicate each connected once.
+        assert.deepEqual(spans.filter((s) => HANDSHAKE.includes(s.name)).map((s) => s.attributes['db.query.text']), [], 'no handshake command is a span');
+      } finally {
+        await svc.stop();
+      }
+    });
+  }
+
+  for (const driver of ['redis', 'ioredis']) {
+    it(`${driver}, newest on the registry: a request that connects, sets and gets is one trace of three spans, no handshake anywhere`, async () => {
+      const scope = `tracing-agent/${driver}`;
+      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'redis-fresh', DRIVER: driver, DRIVER_MODULE: copies[`${driver}@newest`] });
+      const svc = await startService(fixture('db-redis.cjs'), { env });
+      try {
+        assert.equal((await get(`${svc.url}/fresh`)).body, 'ok');
+        await receiver.waitForSpans((s) => s.some((x) => x.kind === SERVER) && s.filter((x) => x.scope.name === scope).length >= 2);
+        // Anything else (a late handshake span) would be exported within a few batch delays.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const spans = receiver.spans.slice();
+        assert.deepEqual(spans.filter((s) => HANDSHAKE.includes(s.name) || HANDSHAKE.includes(s.attributes['db.operation.name'])).map((s) => s.name), [], 'no handshake span, at startup or in the request');
+        assert.equal(new Set(spans.map((s) => s.traceId)).size, 1, `one trace: ${spans.map((s) => s.name).join(', ')}`);
+        assert.equal(spans.length, 3, `the request and its two commands: ${spans.map((s) => s.name).join(', ')}`);
+        const server = spans.find((s) => s.kind === SERVER);
+        const db = spans.filter((s) => s.scope.name === scope);
+        assert.deepEqual(db.map((s) => s.attributes['db.query.text']).sort(), ['GET ta:fresh', 'SET ta:fresh ?']);
+        for (const s of db) {
+          assert.equal(s.kind, CLIENT);
+          assert.equal(s.parentSpanId, server.spanId, `${s.name} is a child of the request`);
+          assert.equal(s.attributes['db.namespace'], '1', 'the database the client selected');
+          assert.equal(s.attributes['server.address'], '127.0.0.1');
+          assert.equal(s.attributes['server.port'], 6379);
+          assert.equal(s.status.code, 0);
+        }
       } finally {
         await svc.stop();
       }
@@ -96,11 +153,12 @@ describe('redis and ioredis', function () {
     after(async () => cluster && cluster.stop());
 
     for (const v of [
-      { label: 'ioredis 5, --import', flag: 'import' },
-      { label: 'ioredis 4, -r', flag: 'require', older: true },
+      { label: 'ioredis (the repository\'s, channels), --import', flag: 'import' },
+      { label: 'ioredis 4, -r', flag: 'require', copy: '4' },
+      { label: 'ioredis newest on the registry, --import', flag: 'import', copy: 'newest' },
     ]) {
       it(`${v.label}: commands and pipelines routed by the cluster client, under their request, with the node's address`, async () => {
-        const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'redis-cluster', DRIVER: 'ioredis', DRIVER_MODULE: v.older ? older.ioredis : undefined, REDIS_CLUSTER_PORT: String(cluster.port) });
+        const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'redis-cluster', DRIVER: 'ioredis', DRIVER_MODULE: v.copy ? copies[`ioredis@${v.copy}`] : undefined, REDIS_CLUSTER_PORT: String(cluster.port) });
         const svc = await startService(fixture('db-redis.cjs'), { flag: v.flag, env });
         try {
           assert.equal((await get(`${svc.url}/cluster`)).body, 'ok');
@@ -115,6 +173,7 @@ describe('redis and ioredis', function () {
             assert.equal(db[0].attributes['server.address'], '127.0.0.1');
           }
           assert.ok(!JSON.stringify(spans.map((s) => s.attributes)).includes('secret'), 'no value leaves the process');
+          assert.deepEqual(spans.filter((s) => HANDSHAKE.includes(s.name)).map((s) => s.attributes['db.query.text']), [], 'no handshake command is a span');
         } finally {
           await svc.stop();
         }

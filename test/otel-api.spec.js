@@ -8,20 +8,14 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
-const { packageAt } = require('./support/deps');
+const { packageAt, newest, OLDEST } = require('./support/deps');
 
 const SERVER = 2;
 const INTERNAL = 1;
 const CLIENT = 3;
 const ERROR = 2;
-
-/** The registry's newest version of a package, read when the tests run. */
-function registryNewest(name) {
-  return execFileSync('npm', ['view', name, 'version'], { encoding: 'utf8' }).trim();
-}
 
 /** A folder holding `app` beside node_modules/@opentelemetry/api (the copy at `apiDir`). */
 function appWithApi(app, apiDir) {
@@ -56,11 +50,11 @@ function futureApi(apiDir, version) {
   return dir;
 }
 
-const NEWEST = registryNewest('@opentelemetry/api');
+const NEWEST = newest('@opentelemetry/api');
 const [MAJOR, MINOR] = NEWEST.split('.').map(Number);
 const FUTURE = `${MAJOR}.${MINOR + 1}.0`;
 const COPIES = [
-  { label: '1.3.0 (oldest supported)', version: '1.3.0' },
+  { label: `${OLDEST['@opentelemetry/api']} (oldest supported)`, version: OLDEST['@opentelemetry/api'] },
   { label: '1.9.0', version: '1.9.0' },
   { label: '1.10.0', version: '1.10.0' },
   { label: `${NEWEST} (newest on the registry)`, version: NEWEST },

@@ -1,19 +1,33 @@
 // ioredis: a CLIENT span per command sent (pipelines and MULTI send their
-// commands one by one through the same method), ended when ioredis settles it.
+// commands one by one), ended when ioredis settles it. From 5.11 ioredis
+// publishes every command it writes on the `ioredis:command` TracingChannel:
+// those versions are subscribed to, older ones patched. The commands ioredis
+// sends itself while connecting (HELLO, AUTH, SELECT, CLIENT SETINFO, INFO)
+// are not spans, on either path.
 
-import { activeContext, isTracingSuppressed } from '../context';
-import { hookTracer } from '../provider';
-import { endDbSpan, wrapMethod } from './db';
+import * as path from 'node:path';
+import type { Context } from '@opentelemetry/api';
+import { activeContext, applyInContext, isTracingSuppressed } from '../context';
+import { scopeChannel, traceChannel } from '../loader/channels';
+import { HookGuard, traceMethod, type Fn } from '../loader/trace-call';
 import type { Integration, LoadedModule } from '../loader/types';
-
-interface Hook {
-  patch?(exports: any, module: LoadedModule): any;
-}
-import { redisQueryText, startRedisSpan } from './redis-command';
-import { HookGuard } from './shared';
+import { wrap } from '../loader/wrap';
+import { hookTracer } from '../provider';
+import { endDbSpan } from './db';
+import { isHandshake, keepRawArgs, kConnecting, rawArgsOf, redisQueryText, startRedisSpan } from './redis-command';
 
 const guard = new HookGuard('ioredis');
 const tracer = hookTracer('ioredis');
+
+/** The first version publishing `ioredis:command`, `ioredis:batch` and `ioredis:connect`. */
+const CHANNELS_SINCE = '5.11.0';
+
+function redisClass(exports: any): any {
+  return exports?.prototype?.sendCommand ? exports : exports?.default ?? exports?.Redis;
+}
+
+// ---- ioredis 4.0 – 5.10: patched ----
+
 const kTraced = Symbol('tracing-agent.ioredis.traced');
 
 interface IoRedisCommand {
@@ -26,20 +40,26 @@ interface IoRedisCommand {
 
 interface IoRedisClient {
   options?: { host?: string; port?: number; db?: number };
+  status?: string;
 }
 
-function wrapSendCommand(original: (...a: any[]) => any) {
-  return function sendCommand(this: IoRedisClient, command: IoRedisCommand) {
-    const parent = activeContext();
-    if (!guard.enabled || isTracingSuppressed(parent) || command === null || typeof command !== 'object' || command[kTraced] || typeof command.resolve !== 'function') {
-      return original.apply(this, arguments as unknown as unknown[]);
-    }
+// A command is traced once, where the app sends it (ioredis may send it again
+// from its offline queue or after a reconnect), and ends with its settlement;
+// no handler is added to the promise the app holds.
+const traceSendCommand = traceMethod<IoRedisClient>({
+  guard,
+  start(self, args, parent) {
+    const command = args[0] as IoRedisCommand;
+    if (command === null || typeof command !== 'object' || command[kTraced] || typeof command.resolve !== 'function') return undefined;
+    command[kTraced] = true;
+    const name = String(command.name).toUpperCase();
+    if (isHandshake(parent, name, self)) return undefined;
+    const options = self.options ?? {};
+    return startRedisSpan(tracer, parent, { namespace: options.db ?? 0, host: options.host, port: options.port }, name, redisQueryText(name, command.args ?? [], false));
+  },
+  call(span, original, self, args) {
     try {
-      command[kTraced] = true;
-      const name = String(command.name).toUpperCase();
-      const options = this.options ?? {};
-      const span = startRedisSpan(tracer, parent, { namespace: options.db ?? 0, host: options.host, port: options.port }, name, redisQueryText(name, command.args ?? [], false));
-      // End with the command's own settlement; no handler is added to the promise the app holds.
+      const command = args[0] as IoRedisCommand;
       const resolve = command.resolve;
       const reject = command.reject;
       command.resolve = function (this: unknown) {
@@ -53,19 +73,90 @@ function wrapSendCommand(original: (...a: any[]) => any) {
     } catch (err) {
       guard.fail(err);
     }
+    return original.apply(self, args as unknown as unknown[]);
+  },
+});
+
+// The handshake is sent from the socket's events, which run in the context
+// connect() was called in: connect() runs in a context marked as this client
+// connecting. Older versions send part of it once ready (CLIENT SETNAME,
+// READONLY, SELECT after a reconnect), so the mark does not end.
+function wrapConnect(original: Fn): Fn {
+  return function connect(this: IoRedisClient) {
+    if (!guard.enabled) return original.apply(this, arguments as unknown as unknown[]);
+    let ctx: Context;
+    try {
+      ctx = activeContext().setValue(kConnecting, { done: false, client: this });
+    } catch (err) {
+      guard.fail(err);
+      return original.apply(this, arguments as unknown as unknown[]);
+    }
+    return applyInContext(ctx, original, this, arguments);
+  };
+}
+
+function patch(exports: any): unknown {
+  const proto = redisClass(exports)?.prototype;
+  if (!wrap(proto, 'sendCommand', traceSendCommand)) throw new Error('unexpected shape: no Redis#sendCommand');
+  wrap(proto, 'connect', wrapConnect);
+  return exports;
+}
+
+// ---- ioredis 5.11 and later: its own TracingChannels ----
+
+interface CommandMessage {
+  command: string;
+  /** Sanitised by ioredis; without the command name. */
+  args: unknown[];
+  database?: number;
+  serverAddress?: string;
+  serverPort?: number;
+}
+
+// ioredis publishes a command when it writes it: one sent before the
+// connection is ready is published later, from the connection's events. The
+// context it was sent in stays its parent (its span starts when it is written).
+const senders = new WeakMap<object, Context>();
+
+function keepSender(original: Fn): Fn {
+  return function sendCommand(this: IoRedisClient, command: IoRedisCommand) {
+    if (this.status !== 'ready' && guard.enabled && Array.isArray(command?.args) && !senders.has(command.args)) senders.set(command.args, activeContext());
     return original.apply(this, arguments as unknown as unknown[]);
   };
 }
 
-export const hook: Hook = {
-  patch(exports: any) {
-    const Redis = exports?.prototype?.sendCommand ? exports : exports?.default ?? exports?.Redis;
-    if (!wrapMethod(Redis?.prototype, 'sendCommand', wrapSendCommand)) throw new Error('unexpected shape: no Redis#sendCommand');
-    return exports;
-  },
-};
+function startCommandSpan(message: CommandMessage, active: Context) {
+  const args = rawArgsOf(message.args);
+  const parent = senders.get(args as object) ?? active;
+  const name = String(message.command).toUpperCase();
+  if (isTracingSuppressed(parent) || isHandshake(parent, name)) return undefined;
+  const target = { namespace: message.database ?? 0, host: message.serverAddress, port: message.serverPort };
+  return startRedisSpan(tracer, parent, target, name, redisQueryText(name, args, false));
+}
+
+function subscribe(): void {
+  // The handshake is published inside `ioredis:connect`'s call, from its socket's events.
+  scopeChannel('ioredis:connect', kConnecting, guard);
+  // `ioredis:batch` (one per MULTI) is left out: MULTI, its commands and EXEC are each a command span, as before.
+  traceChannel<CommandMessage>('ioredis:command', { guard, start: startCommandSpan, end: endDbSpan });
+}
+
+// What the channel does not carry: the keys ioredis's sanitiser hides, and the
+// sender of a command written later. Nothing is traced here.
+function patchAround(exports: any, module: LoadedModule): unknown {
+  try {
+    keepRawArgs(require(path.join(module.baseDir, 'built', 'tracing.js')), (args) => args[1]);
+  } catch {
+    // keys then come as ioredis publishes them
+  }
+  wrap(redisClass(exports)?.prototype, 'sendCommand', keepSender);
+  return exports;
+}
 
 export const integration: Integration = {
   name: 'ioredis',
-  targets: [{ package: 'ioredis', versions: '>=4 <7', patch: (lib: any) => hook.patch!(lib, undefined as never) }],
+  targets: [
+    { package: 'ioredis', versions: `>=4 <${CHANNELS_SINCE}`, patch },
+    { package: 'ioredis', versions: `>=${CHANNELS_SINCE}`, subscribe, patch: patchAround },
+  ],
 };

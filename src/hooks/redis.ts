@@ -1,20 +1,27 @@
-// node-redis (redis 4 and 5, through @redis/client): a CLIENT span per command,
-// one per MULTI or pipeline (with its size), and per pub/sub (un)subscribe.
+// node-redis (redis 4 and later, through @redis/client): a CLIENT span per
+// command, one per MULTI or pipeline (with its size and its commands' text),
+// and per pub/sub (un)subscribe. From @redis/client 5.12 commands, MULTIs and
+// pipelines are published on its `node-redis:command` / `node-redis:batch`
+// TracingChannels and subscribed to; what those do not carry (the commands of
+// a MULTI, the keys its sanitiser hides, pub/sub calls) is read from the
+// client. Older versions are patched. The client's own connection handshake
+// is never a span.
 
 import * as path from 'node:path';
-import { activeContext, isTracingSuppressed } from '../context';
-import { hookTracer } from '../provider';
-import { callTraced, wrapMethod } from './db';
+import type { Context, Span } from '@opentelemetry/api';
+import { scopeChannel, traceChannel } from '../loader/channels';
+import { HookGuard, traceMethod, type Fn } from '../loader/trace-call';
 import type { Integration, LoadedModule } from '../loader/types';
-
-interface Hook {
-  patch?(exports: any, module: LoadedModule): any;
-}
-import { redisQueryText, startRedisSpan, type RedisTarget } from './redis-command';
-import { HookGuard } from './shared';
+import { wrap } from '../loader/wrap';
+import { hookTracer } from '../provider';
+import { endDbSpan } from './db';
+import { isHandshake, keepRawArgs, kConnecting, rawArgsOf, redisQueryText, startRedisSpan, type RedisTarget } from './redis-command';
 
 const guard = new HookGuard('redis');
 const tracer = hookTracer('redis');
+
+/** The first version publishing `node-redis:command`, `node-redis:batch` and `node-redis:connect`. */
+const CHANNELS_SINCE = '5.12.0';
 
 interface NodeRedisClient {
   options?: { socket?: { host?: string; port?: number; path?: string }; database?: number; url?: string };
@@ -36,25 +43,20 @@ function targetOf(client: NodeRedisClient): RedisTarget {
   return { namespace: options.database ?? 0, host: host ?? 'localhost', port: port ?? 6379 };
 }
 
-type Fn = (...a: any[]) => any;
+type Describe = (self: NodeRedisClient, args: IArguments) => [string, string, number?] | undefined;
 
 // A pub/sub method's last function is the message listener, not a callback:
 // those spans end with the returned promise.
-function traced(original: Fn, describe: (self: NodeRedisClient, args: IArguments) => [string, string, number?] | undefined, lastFunctionIsCallback = true): Fn {
-  return function (this: NodeRedisClient) {
-    const parent = activeContext();
-    if (!guard.enabled || isTracingSuppressed(parent)) return original.apply(this, arguments as unknown as unknown[]);
-    let span;
-    try {
-      const what = describe(this, arguments);
-      if (what === undefined) return original.apply(this, arguments as unknown as unknown[]);
-      span = startRedisSpan(tracer, parent, targetOf(this), what[0], what[1], what[2]);
-    } catch (err) {
-      guard.fail(err);
-      return original.apply(this, arguments as unknown as unknown[]);
-    }
-    return callTraced(span, original, this, arguments, lastFunctionIsCallback);
-  };
+function traced(describe: Describe, lastFunctionIsCallback = true): (original: Fn) => Fn {
+  return traceMethod<NodeRedisClient>({
+    guard,
+    start(self, args, parent) {
+      const what = describe(self, args);
+      return what === undefined ? undefined : startRedisSpan(tracer, parent, targetOf(self), what[0], what[1], what[2]);
+    },
+    end: endDbSpan,
+    lastFunctionIsCallback,
+  });
 }
 
 function describeCommand(_self: NodeRedisClient, args: IArguments): [string, string] | undefined {
@@ -64,93 +66,187 @@ function describeCommand(_self: NodeRedisClient, args: IArguments): [string, str
   return [name, redisQueryText(name, list, true)];
 }
 
+function batchText(commands: unknown[]): string {
+  return commands
+    .map((c) => {
+      const args = (c as { args?: unknown[] }).args ?? [];
+      return redisQueryText(String(args[0]), args, true);
+    })
+    .join('; ');
+}
+
 function describeBatch(commands: unknown, operation: string): [string, string, number] | undefined {
   if (!Array.isArray(commands)) return undefined;
-  const lists = commands.map((c) => (c as { args?: unknown[] }).args ?? []);
-  return [operation, lists.map((l) => redisQueryText(String(l[0]), l, true)).join('; '), lists.length];
+  return [operation, batchText(commands), commands.length];
 }
+
+const PUBSUB = ['SUBSCRIBE', 'UNSUBSCRIBE', 'PSUBSCRIBE', 'PUNSUBSCRIBE', 'SSUBSCRIBE', 'SUNSUBSCRIBE'];
+const LOWER: Record<string, string> = { SUBSCRIBE: 'subscribe', UNSUBSCRIBE: 'unsubscribe', PSUBSCRIBE: 'pSubscribe', PUNSUBSCRIBE: 'pUnsubscribe', SSUBSCRIBE: 'sSubscribe', SUNSUBSCRIBE: 'sUnsubscribe' };
+
+function tracePubSub(proto: object): void {
+  for (const name of PUBSUB) {
+    const describe = (_s: NodeRedisClient, a: IArguments): [string, string] => {
+      const channels = Array.isArray(a[0]) ? a[0] : a[0] === undefined ? [] : [a[0]];
+      return [name, `${name} ${channels.map(String).join(' ')}`.trim()];
+    };
+    wrap(proto, name, traced(describe, false));
+    // Since node-redis 5 the lower-case names are instance fields copied from the upper-case methods.
+    wrap(proto, LOWER[name], traced(describe, false));
+  }
+}
+
+function clientClass(module: LoadedModule): any {
+  return require(path.join(module.baseDir, 'dist', 'lib', 'client', 'index.js')).default;
+}
+
+// ---- @redis/client 1.x (redis 4) – 5.11: patched ----
 
 // node-redis 4 sends single commands through a private method: they are seen
 // where they enter the command queue, while a method of the client's is running.
 let commandClient: NodeRedisClient | undefined;
 let inBatch = false;
 
-function markClient(original: Fn, batch: boolean): Fn {
-  return function (this: NodeRedisClient) {
-    const previous = commandClient;
-    const previousBatch = inBatch;
-    commandClient = this;
-    inBatch = batch;
+function markClient(batch: boolean): (original: Fn) => Fn {
+  return (original) =>
+    function (this: NodeRedisClient) {
+      const previous = commandClient;
+      const previousBatch = inBatch;
+      commandClient = this;
+      inBatch = batch;
+      try {
+        return original.apply(this, arguments as unknown as unknown[]);
+      } finally {
+        commandClient = previous;
+        inBatch = previousBatch;
+      }
+    };
+}
+
+// Only what the app sent through a client method: the client's own handshake
+// (HELLO, SELECT, CLIENT SETINFO) is queued outside them.
+const traceAddCommand = traceMethod<unknown>({
+  guard,
+  start(_self, args, parent) {
+    if (commandClient === undefined || inBatch) return undefined;
+    const what = describeCommand(commandClient, args);
+    return what === undefined ? undefined : startRedisSpan(tracer, parent, targetOf(commandClient), what[0], what[1]);
+  },
+  end: endDbSpan,
+});
+
+function patch(exports: unknown, module: LoadedModule): unknown {
+  const proto = clientClass(module)?.prototype;
+  if (typeof proto?._executeCommand === 'function' || typeof proto?._executePipeline === 'function') {
+    // node-redis 5: every single command goes through the public sendCommand,
+    // the handshake straight into the queue.
+    if (!wrap(proto, 'sendCommand', traced(describeCommand))) throw new Error('unexpected shape: no RedisClient#sendCommand');
+    wrap(proto, '_executeMulti', traced((_s, a) => describeBatch(a[0], 'MULTI')));
+    wrap(proto, '_executePipeline', traced((_s, a) => describeBatch(a[0], 'PIPELINE')));
+  } else if (typeof proto?.commandsExecutor === 'function') {
+    // node-redis 4
+    const Queue = require(path.join(module.baseDir, 'dist', 'lib', 'client', 'commands-queue.js')).default;
+    if (!wrap(Queue?.prototype, 'addCommand', traceAddCommand)) throw new Error('unexpected shape: no RedisCommandsQueue#addCommand');
+    wrap(proto, 'commandsExecutor', markClient(false));
+    // Its command methods (get, SET, …) call the executor they captured when
+    // the module loaded, before this patch: mark the client on each of them.
+    const commands = require(path.join(module.baseDir, 'dist', 'lib', 'client', 'commands.js')).default ?? {};
+    for (const name of Object.keys(commands)) wrap(proto, name, markClient(false));
+    wrap(proto, 'sendCommand', markClient(false));
+    wrap(proto, 'functionsExecuter', markClient(false));
+    wrap(proto, 'scriptsExecuter', markClient(false));
+    // multiExecutor(commands, selectedDB, chainId): a chain id means MULTI, none a pipeline.
+    const multi = traced((_s, a) => describeBatch(a[0], a[2] ? 'MULTI' : 'PIPELINE'));
+    wrap(proto, 'multiExecutor', (original) => markClient(true)(multi(original)));
+  } else {
+    throw new Error('unexpected shape: neither node-redis 4 nor 5');
+  }
+  tracePubSub(proto);
+  return exports;
+}
+
+// ---- @redis/client 5.12 and later: its own TracingChannels ----
+
+interface Message {
+  database?: number;
+  serverAddress?: string;
+  serverPort?: number;
+}
+
+interface CommandMessage extends Message {
+  command: string;
+  /** Sanitised by node-redis; the command name first. */
+  args: unknown[];
+  /** Set on each command of a pipeline, which is traced as the pipeline's span. */
+  batchMode?: string;
+}
+
+interface BatchMessage extends Message {
+  batchMode: string;
+  batchSize: number;
+}
+
+function targetOfMessage(message: Message): RedisTarget {
+  return { namespace: message.database ?? 0, host: message.serverAddress, port: message.serverPort };
+}
+
+function startCommandSpan(message: CommandMessage, parent: Context): Span | undefined {
+  if (message.batchMode !== undefined) return undefined;
+  const name = String(message.command).toUpperCase();
+  if (isHandshake(parent, name)) return undefined;
+  return startRedisSpan(tracer, parent, targetOfMessage(message), name, redisQueryText(name, rawArgsOf(message.args), true));
+}
+
+// The batch messages carry only a size: the commands are read from the
+// _executeMulti / _executePipeline call that publishes them, synchronously.
+let batchCommands: unknown[] | undefined;
+
+function keepBatch(original: Fn): Fn {
+  return function (this: unknown, commands: unknown) {
+    const previous = batchCommands;
+    batchCommands = Array.isArray(commands) ? commands : undefined;
     try {
       return original.apply(this, arguments as unknown as unknown[]);
     } finally {
-      commandClient = previous;
-      inBatch = previousBatch;
+      batchCommands = previous;
     }
   };
 }
 
-function wrapAddCommand(original: Fn): Fn {
-  return function addCommand(this: unknown) {
-    const parent = activeContext();
-    // Only what the app sent through a client method: the client's own
-    // handshake (HELLO, SELECT, CLIENT SETINFO) is not traced, as in node-redis 5.
-    if (commandClient === undefined || inBatch || !guard.enabled || isTracingSuppressed(parent)) return original.apply(this, arguments as unknown as unknown[]);
-    let span;
-    try {
-      const what = describeCommand(undefined as never, arguments);
-      if (what === undefined) return original.apply(this, arguments as unknown as unknown[]);
-      span = startRedisSpan(tracer, parent, targetOf(commandClient), what[0], what[1]);
-    } catch (err) {
-      guard.fail(err);
-      return original.apply(this, arguments as unknown as unknown[]);
-    }
-    return callTraced(span, original, this, arguments);
-  };
+function startBatchSpan(message: BatchMessage, parent: Context): Span | undefined {
+  const operation = String(message.batchMode);
+  const commands = batchCommands;
+  const text = commands !== undefined && commands.length === message.batchSize ? batchText(commands) : operation;
+  return startRedisSpan(tracer, parent, targetOfMessage(message), operation, text, message.batchSize);
 }
 
-const PUBSUB = ['SUBSCRIBE', 'UNSUBSCRIBE', 'PSUBSCRIBE', 'PUNSUBSCRIBE', 'SSUBSCRIBE', 'SUNSUBSCRIBE'];
-const LOWER: Record<string, string> = { SUBSCRIBE: 'subscribe', UNSUBSCRIBE: 'unsubscribe', PSUBSCRIBE: 'pSubscribe', PUNSUBSCRIBE: 'pUnsubscribe', SSUBSCRIBE: 'sSubscribe', SUNSUBSCRIBE: 'sUnsubscribe' };
+function subscribe(): void {
+  // Its handshake is queued without being published today; should it ever be
+  // published, it is inside the connect call.
+  scopeChannel('node-redis:connect', kConnecting, guard);
+  traceChannel<CommandMessage>('node-redis:command', { guard, start: startCommandSpan, end: endDbSpan });
+  traceChannel<BatchMessage>('node-redis:batch', { guard, start: startBatchSpan, end: endDbSpan });
+}
 
-export const hook: Hook = {
-  patch(exports: any, module: LoadedModule) {
-    const RedisClient = require(path.join(module.baseDir, 'dist', 'lib', 'client', 'index.js')).default;
-    const proto = RedisClient?.prototype;
-    if (typeof proto?._executeCommand === 'function' || typeof proto?._executePipeline === 'function') {
-      // node-redis 5: every single command goes through the public sendCommand.
-      if (!wrapMethod(proto, 'sendCommand', (o) => traced(o, describeCommand))) throw new Error('unexpected shape: no RedisClient#sendCommand');
-      wrapMethod(proto, '_executeMulti', (o) => traced(o, (_s, a) => describeBatch(a[0], 'MULTI')));
-      wrapMethod(proto, '_executePipeline', (o) => traced(o, (_s, a) => describeBatch(a[0], 'PIPELINE')));
-    } else if (typeof proto?.commandsExecutor === 'function') {
-      // node-redis 4
-      const Queue = require(path.join(module.baseDir, 'dist', 'lib', 'client', 'commands-queue.js')).default;
-      if (!wrapMethod(Queue?.prototype, 'addCommand', wrapAddCommand)) throw new Error('unexpected shape: no RedisCommandsQueue#addCommand');
-      wrapMethod(proto, 'commandsExecutor', (o) => markClient(o, false));
-      // Its command methods (get, SET, …) call the executor they captured when
-      // the module loaded, before this patch: mark the client on each of them.
-      const commands = require(path.join(module.baseDir, 'dist', 'lib', 'client', 'commands.js')).default ?? {};
-      for (const name of Object.keys(commands)) wrapMethod(proto, name, (o) => markClient(o, false));
-      wrapMethod(proto, 'sendCommand', (o) => markClient(o, false));
-      wrapMethod(proto, 'functionsExecuter', (o) => markClient(o, false));
-      wrapMethod(proto, 'scriptsExecuter', (o) => markClient(o, false));
-      // multiExecutor(commands, selectedDB, chainId): a chain id means MULTI, none a pipeline.
-      wrapMethod(proto, 'multiExecutor', (o) => markClient(traced(o, (_s, a) => describeBatch(a[0], a[2] ? 'MULTI' : 'PIPELINE')), true));
-    } else {
-      throw new Error('unexpected shape: neither node-redis 4 nor 5');
-    }
-    for (const name of PUBSUB) {
-      const describe = (_s: NodeRedisClient, a: IArguments): [string, string] => {
-        const channels = Array.isArray(a[0]) ? a[0] : a[0] === undefined ? [] : [a[0]];
-        return [name, `${name} ${channels.map(String).join(' ')}`.trim()];
-      };
-      wrapMethod(proto, name, (o) => traced(o, describe, false));
-      wrapMethod(proto, LOWER[name], (o) => traced(o, describe, false));
-    }
-    return exports;
-  },
-};
+// What the channels do not carry; the spans of commands and batches come from them.
+function patchAround(exports: unknown, module: LoadedModule): unknown {
+  const proto = clientClass(module)?.prototype;
+  if (!proto) throw new Error('unexpected shape: no RedisClient');
+  try {
+    keepRawArgs(require(path.join(module.baseDir, 'dist', 'lib', 'client', 'tracing.js')), (args) => args[0]);
+  } catch {
+    // keys then come as node-redis publishes them
+  }
+  wrap(proto, '_executeMulti', keepBatch);
+  wrap(proto, '_executePipeline', keepBatch);
+  // Subscribing and unsubscribing are not published.
+  tracePubSub(proto);
+  return exports;
+}
 
 export const integration: Integration = {
   name: 'redis',
-  targets: [{ package: '@redis/client', versions: '>=1 <7', patch: (lib: any, module: LoadedModule) => hook.patch!(lib, module) }],
+  targets: [
+    { package: '@redis/client', versions: `>=1 <${CHANNELS_SINCE}`, patch },
+    { package: '@redis/client', versions: `>=${CHANNELS_SINCE}`, subscribe, patch: patchAround },
+  ],
 };

@@ -5,7 +5,7 @@
 
 import type { Context, Span } from '@opentelemetry/api';
 import * as dc from 'node:diagnostics_channel';
-import { activeContext, isTracingSuppressed } from '../context';
+import { activeContext, bindChannelContext, isTracingSuppressed } from '../context';
 import type { EndSpan, HookGuard } from './trace-call';
 
 export interface ChannelTracing<M extends object> {
@@ -56,4 +56,56 @@ export function traceChannel<M extends object>(name: string, how: ChannelTracing
     asyncEnd: finish,
     error() {},
   } as dc.TracingChannelSubscribers<M>);
+}
+
+/** What a scoped call puts in the context of everything it does: whether it has ended. */
+export interface CallScope {
+  readonly done: boolean;
+}
+
+const scoped = new Set<string>();
+
+/**
+ * Marks the work of every call traced on TracingChannel `name`, including what
+ * it starts asynchronously (a socket and its events): while the call runs, the
+ * active context carries `key` with a CallScope, done once the call has ended.
+ * A library's own commands sent inside its connect call (a handshake) are told
+ * apart from the app's this way. Parents of spans are unchanged.
+ */
+export function scopeChannel(name: string, key: symbol, guard: HookGuard): void {
+  if (scoped.has(name)) return;
+  scoped.add(name);
+  const scopes = new WeakMap<object, { done: boolean }>();
+  bindChannelContext(dc.channel(`tracing:${name}:start`), (message: object) => {
+    const active = activeContext();
+    // A transform that throws would surface as an uncaught exception.
+    if (!guard.enabled) return active;
+    try {
+      const scope = { done: false };
+      scopes.set(message, scope);
+      return active.setValue(key, scope);
+    } catch (err) {
+      guard.fail(err);
+      return active;
+    }
+  });
+  const close = (message: object) => {
+    const scope = scopes.get(message);
+    if (scope !== undefined) scope.done = true;
+  };
+  (dc.tracingChannel(name) as unknown as { subscribe(s: dc.TracingChannelSubscribers<object>): void }).subscribe({
+    start() {},
+    end(message: object) {
+      if ((message as { error?: unknown }).error !== undefined) close(message);
+    },
+    asyncStart() {},
+    asyncEnd: close,
+    error() {},
+  } as dc.TracingChannelSubscribers<object>);
+}
+
+/** Is `ctx` inside a call scoped under `key` that is still running? */
+export function inScope(ctx: Context, key: symbol): boolean {
+  const scope = ctx.getValue(key) as CallScope | undefined;
+  return scope !== undefined && !scope.done;
 }

@@ -3,6 +3,7 @@
 // (so `tracing-agent/register` resolves through the package's own exports).
 const { spawn } = require('node:child_process');
 const path = require('node:path');
+const { projectPackage } = require('./deps');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FLAGS = {
@@ -24,10 +25,20 @@ function agentEnv(receiver, extra = {}) {
   return env;
 }
 
+// The agent runs with the project's @opentelemetry/api: recorded (once) among the
+// versions tested when a spec starts a process under the agent.
+let apiRecorded = false;
+function noteAgentApi(flag) {
+  if (flag === 'none' || apiRecorded) return;
+  apiRecorded = true;
+  projectPackage('@opentelemetry/api');
+}
+
 /** Runs a node process to its end. Resolves {code, signal, stdout, stderr, ms}. */
 function runNode(args, { flag = 'none', env = {}, timeoutMs = 20000, input, cwd = ROOT } = {}) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
+    noteAgentApi(flag);
     const child = spawn(process.execPath, [...FLAGS[flag], ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -53,6 +64,7 @@ function runNode(args, { flag = 'none', env = {}, timeoutMs = 20000, input, cwd 
  */
 function startService(file, { flag = 'import', env = {}, timeoutMs = 15000 } = {}) {
   return new Promise((resolve, reject) => {
+    noteAgentApi(flag);
     const child = spawn(process.execPath, [...FLAGS[flag], file], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

@@ -1,21 +1,28 @@
 // Libraries that publish their own diagnostics_channel TracingChannels
-// (ioredis 6, node-redis 5.12+, mysql2 3.x, …) need no patching: a span starts
-// on `start` and ends when the traced call ends, on `asyncEnd` for an
-// asynchronous call or on `end` when it threw synchronously.
+// (ioredis 6, node-redis 5.12+, mysql2 3.20+, …) need no patching: a span
+// starts on `start` and ends when the traced call ends: on `asyncStart` for an
+// asynchronous call (its result is in; the callback has not run yet), or on
+// `end` when it threw synchronously.
 
 import type { Context, Span } from '@opentelemetry/api';
 import * as dc from 'node:diagnostics_channel';
 import { activeContext, bindChannelContext, isTracingSuppressed } from '../context';
-import type { EndSpan, HookGuard } from './trace-call';
+import type { HookGuard } from './trace-call';
 
 export interface ChannelTracing<M extends object> {
   guard: HookGuard;
   /** The span for the call this message describes, or undefined to leave it untraced. */
   start(message: M, parent: Context): Span | undefined;
   /** Ends the span, recording the error if the call failed. */
-  end: EndSpan;
+  end(span: Span, err: unknown, message: M): void;
   /** The library traces this channel with traceSync (no `asyncEnd`): the span ends on `end`. */
   sync?: boolean;
+  /**
+   * The library calls the caller's callback from its own I/O (traceCallback):
+   * run it in the context of the call, which the I/O has lost. Also for
+   * channels without spans (start returns undefined), e.g. a pool's checkout.
+   */
+  callerContext?: boolean;
 }
 
 const subscribed = new Set<string>();
@@ -31,15 +38,22 @@ export function traceChannel<M extends object>(name: string, how: ChannelTracing
     if (span === undefined) return;
     spans.delete(message);
     try {
-      end(span, (message as { error?: unknown }).error);
+      end(span, (message as { error?: unknown }).error, message);
     } catch (err) {
       guard.fail(err);
     }
   };
-  (dc.tracingChannel(name) as unknown as { subscribe(s: dc.TracingChannelSubscribers<M>): void }).subscribe({
+  const channel = dc.tracingChannel(name);
+  // traceCallback runs the callback inside asyncStart.runStores: a bound store
+  // makes it run in the context its call was made in. (A transform must not
+  // throw: that would surface as an uncaught exception.)
+  const callers = how.callerContext ? new WeakMap<M, Context>() : undefined;
+  if (callers !== undefined) bindChannelContext(channel.asyncStart, (message: M) => callers.get(message) ?? activeContext());
+  (channel as unknown as { subscribe(s: dc.TracingChannelSubscribers<M>): void }).subscribe({
     start(message: M) {
       if (!guard.enabled) return;
       const parent = activeContext();
+      callers?.set(message, parent);
       if (isTracingSuppressed(parent)) return;
       try {
         const span = start(message, parent);
@@ -52,7 +66,8 @@ export function traceChannel<M extends object>(name: string, how: ChannelTracing
       // A synchronous throw publishes `error` then `end`, and nothing after.
       if (how.sync || (message as { error?: unknown }).error !== undefined) finish(message);
     },
-    asyncStart() {},
+    // asyncEnd too, for a library that publishes it alone; a span ends once.
+    asyncStart: finish,
     asyncEnd: finish,
     error() {},
   } as dc.TracingChannelSubscribers<M>);

@@ -3,11 +3,9 @@
 // and a pool may hand a connection over from inside another request's query.
 
 import type { Tracer } from '@opentelemetry/api';
-import { activeContext, isTracingSuppressed } from '../context';
+import { activeContext } from '../context';
+import { traceMethod, type Fn, type HookGuard, type TracedCall } from '../loader/trace-call';
 import { bindCallbackArg, startSqlSpan, traceCommand } from './db';
-import type { HookGuard } from './shared';
-
-type Fn = (...a: any[]) => any;
 
 export interface MysqlLikeConnection {
   config?: { host?: string; port?: number; database?: string };
@@ -22,42 +20,43 @@ export interface MysqlDriver<C extends MysqlLikeConnection> {
   isMariaDB(conn: C): boolean;
 }
 
-/** The SQL of `query(sql)` / `query({sql})`, before the driver formats values into it. */
-function sqlOf(arg: unknown): string | undefined {
+/** The SQL of `query(sql)` / `query({sql})` / `query(command)`, before the driver formats values into it. */
+export function sqlOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
   if (arg !== null && typeof arg === 'object' && typeof (arg as { sql?: unknown }).sql === 'string') return (arg as { sql: string }).sql;
   return undefined;
 }
 
-/** Wraps a driver's query (or execute) method. */
-export function wrapMysqlQuery<C extends MysqlLikeConnection>(driver: MysqlDriver<C>): (original: Fn) => Fn {
+/** A driver's query (or execute) method, traced: for traceMethod. */
+export function mysqlQueryCall<C extends MysqlLikeConnection>(driver: MysqlDriver<C>): TracedCall<C> {
   const { tracer, guard, callbackKey, isMariaDB } = driver;
-  return (original) =>
-    function query(this: C, sql: unknown) {
-      const parent = activeContext();
-      const text = sqlOf(sql);
-      if (!guard.enabled || text === undefined || isTracingSuppressed(parent)) return original.apply(this, arguments as unknown as unknown[]);
-      let span;
-      try {
-        const config = this.config ?? {};
-        span = startSqlSpan(tracer, parent, { system: isMariaDB(this) ? 'mariadb' : 'mysql', namespace: config.database, host: config.host, port: config.port }, text, 'mysql');
-      } catch (err) {
-        guard.fail(err);
-        return original.apply(this, arguments as unknown as unknown[]);
-      }
+  return {
+    guard,
+    start(conn, args, parent) {
+      const text = sqlOf(args[0]);
+      if (text === undefined) return undefined;
+      const config = conn.config ?? {};
+      return startSqlSpan(tracer, parent, { system: isMariaDB(conn) ? 'mariadb' : 'mysql', namespace: config.database, host: config.host, port: config.port }, text, 'mysql');
+    },
+    call(span, original, conn, args, parent) {
       let command;
       try {
-        command = original.apply(this, arguments as unknown as unknown[]);
+        command = original.apply(conn, args as unknown as unknown[]);
       } catch (err) {
         span.end();
         throw err;
       }
-      const conn = this;
       traceCommand(span, command, callbackKey, parent, () => {
         if (isMariaDB(conn)) span.setAttribute('db.system.name', 'mariadb');
       });
       return command;
-    };
+    },
+  };
+}
+
+/** Wraps a driver's query (or execute) method. */
+export function wrapMysqlQuery<C extends MysqlLikeConnection>(driver: MysqlDriver<C>): (original: Fn) => Fn {
+  return traceMethod(mysqlQueryCall(driver));
 }
 
 /** Wraps a pool's getConnection so its callback runs in the caller's context. */

@@ -1,20 +1,25 @@
 // mysql2 (callback API and mysql2/promise, which calls it): a CLIENT span per
-// query() and execute(), on connections, pool connections and pools (clusters
-// use pools). The text is taken before mysql2 formats values into it.
+// query() and execute(), on connections, pool connections, pools and pool
+// clusters. Up to 3.19 the methods are patched. From 3.20 mysql2 publishes its
+// own TracingChannels (mysql2:query, mysql2:execute, mysql2:connect,
+// mysql2:pool:connect) and the spans come from those; the handshake is no span.
+// Either way the text is the app's, before mysql2 formats values into it.
 
+import type { Context, Span } from '@opentelemetry/api';
 import * as path from 'node:path';
-import { hookTracer } from '../provider';
-import { ownerOf, wrapMethod } from './db';
+import { traceChannel } from '../loader/channels';
+import { HookGuard, type Fn } from '../loader/trace-call';
 import type { Integration, LoadedModule } from '../loader/types';
-
-interface Hook {
-  patch?(exports: any, module: LoadedModule): any;
-}
-import { wrapGetConnection, wrapMysqlQuery } from './mysql-common';
-import { HookGuard } from './shared';
+import { ownerOf, wrap } from '../loader/wrap';
+import { hookTracer } from '../provider';
+import { endDbSpan, startSqlSpan } from './db';
+import { sqlOf, wrapGetConnection, wrapMysqlQuery } from './mysql-common';
 
 const guard = new HookGuard('mysql2');
 const tracer = hookTracer('mysql2');
+
+/** The first mysql2 that publishes its TracingChannels (3.19.1 has none). */
+const CHANNELS = '>=3.20.0 <4';
 
 interface Mysql2Connection {
   config?: { host?: string; port?: number; database?: string };
@@ -27,28 +32,107 @@ function isMariaDB(conn: Mysql2Connection): boolean {
   return conn._isMariaDB === true || /mariadb/i.test(conn._handshakePacket?.serverVersion ?? conn.serverVersion ?? '');
 }
 
-const wrapQuery = wrapMysqlQuery<Mysql2Connection>({ tracer, guard, callbackKey: 'onResult', isMariaDB });
-
-function patchCore(core: any): void {
-  const connection = ownerOf(core?.Connection?.prototype, 'query');
-  if (!connection) throw new Error('unexpected shape: no Connection#query');
-  wrapMethod(connection, 'query', wrapQuery);
-  wrapMethod(ownerOf(core.Connection.prototype, 'execute'), 'execute', wrapQuery);
-  wrapMethod(ownerOf(core.Pool?.prototype, 'getConnection'), 'getConnection', wrapGetConnection(guard));
+/** The callback API's classes; mysql2/promise wraps them and loads them by relative paths. */
+function coreOf(exports: any, module: LoadedModule): any {
+  return module.name === 'mysql2/promise' ? require(path.join(module.baseDir, 'index.js')) : exports;
 }
 
-export const hook: Hook = {
-  patch(exports: any, module: LoadedModule) {
-    // mysql2/promise wraps the callback API's classes, which it loads by relative paths.
-    patchCore(module.name === 'mysql2/promise' ? require(path.join(module.baseDir, 'index.js')) : exports);
-    return exports;
-  },
-};
+// Up to 3.19: query() and execute() patched, and the pool's getConnection so
+// that a connection handed over from inside another request's query runs its
+// callback in its own caller's context.
+
+const wrapQuery = wrapMysqlQuery<Mysql2Connection>({ tracer, guard, callbackKey: 'onResult', isMariaDB });
+
+function patchMethods(exports: any, module: LoadedModule): unknown {
+  const core = coreOf(exports, module);
+  const connection = ownerOf(core?.Connection?.prototype, 'query');
+  if (!connection) throw new Error('unexpected shape: no Connection#query');
+  wrap(connection, 'query', wrapQuery);
+  wrap(ownerOf(core.Connection.prototype, 'execute'), 'execute', wrapQuery);
+  wrap(ownerOf(core.Pool?.prototype, 'getConnection'), 'getConnection', wrapGetConnection(guard));
+  return exports;
+}
+
+// From 3.20: the channels. mysql2 publishes query() and execute() with
+// traceCallback (tracePromise without a callback) and the pool's checkout with
+// traceCallback; callbacks come from the socket, so each runs in its caller's
+// context through the channel (the pool's checkout included).
+//
+// What the message lacks is noted by a small patch of query() and execute()
+// for the `start` published inside the same call: the text as the app wrote
+// it (query()'s message has the values formatted in) and the connection
+// (MariaDB is told only by its handshake; the message has no server version).
+
+interface StatementMessage {
+  query?: string;
+  database?: string;
+  serverAddress?: string;
+  serverPort?: number;
+}
+
+let notedText: string | undefined;
+let notedConnection: Mysql2Connection | undefined;
+
+function noteStatement(original: Fn): Fn {
+  return function statement(this: Mysql2Connection, sql: unknown) {
+    const outerText = notedText;
+    const outerConnection = notedConnection;
+    notedText = sqlOf(sql);
+    notedConnection = this;
+    try {
+      return original.apply(this, arguments as unknown as unknown[]);
+    } finally {
+      notedText = outerText;
+      notedConnection = outerConnection;
+    }
+  };
+}
+
+function noteStatements(exports: any, module: LoadedModule): unknown {
+  const core = coreOf(exports, module);
+  const connection = ownerOf(core?.Connection?.prototype, 'query');
+  if (!connection) throw new Error('unexpected shape: no Connection#query');
+  wrap(connection, 'query', noteStatement);
+  wrap(ownerOf(core.Connection.prototype, 'execute'), 'execute', noteStatement);
+  return exports;
+}
+
+/** Statements queued on a connection whose handshake had not ended when they started. */
+const beforeHandshake = new WeakMap<StatementMessage, Mysql2Connection>();
+
+function startStatement(message: StatementMessage, parent: Context): Span | undefined {
+  const conn = notedConnection;
+  const text = notedText ?? message.query;
+  notedText = notedConnection = undefined;
+  if (typeof text !== 'string') return undefined;
+  const config = conn?.config;
+  const span = config
+    ? startSqlSpan(tracer, parent, { system: isMariaDB(conn!) ? 'mariadb' : 'mysql', namespace: config.database, host: config.host, port: config.port }, text, 'mysql')
+    : startSqlSpan(tracer, parent, { system: 'mysql', namespace: message.database || undefined, host: message.serverAddress, port: message.serverPort }, text, 'mysql');
+  if (conn !== undefined && conn._handshakePacket === undefined) beforeHandshake.set(message, conn);
+  return span;
+}
+
+function endStatement(span: Span, err: unknown, message: StatementMessage): void {
+  const conn = beforeHandshake.get(message);
+  if (conn !== undefined && isMariaDB(conn)) span.setAttribute('db.system.name', 'mariadb');
+  endDbSpan(span, err);
+}
+
+function subscribe(): void {
+  const statements = { guard, start: startStatement, end: endStatement, callerContext: true };
+  traceChannel<StatementMessage>('mysql2:query', statements);
+  traceChannel<StatementMessage>('mysql2:execute', statements);
+  // No span for a checkout: only its callback's context.
+  traceChannel<object>('mysql2:pool:connect', { guard, start: () => undefined, end: () => {}, callerContext: true });
+}
 
 export const integration: Integration = {
   name: 'mysql2',
   targets: [
-    { package: 'mysql2', versions: '>=2 <4', patch: (lib: any, module: LoadedModule) => hook.patch!(lib, module) },
-    { package: 'mysql2', file: 'promise', versions: '>=2 <4', patch: (lib: any, module: LoadedModule) => hook.patch!(lib, module) },
+    { package: 'mysql2', versions: '>=2 <3.20.0', patch: patchMethods },
+    { package: 'mysql2', file: 'promise', versions: '>=2 <3.20.0', patch: patchMethods },
+    { package: 'mysql2', versions: CHANNELS, subscribe, patch: noteStatements },
+    { package: 'mysql2', file: 'promise', versions: CHANNELS, subscribe, patch: noteStatements },
   ],
 };

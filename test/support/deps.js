@@ -28,6 +28,7 @@ const OLDEST = {
   'better-sqlite3': '11.0.0',
   // mysql has no major before 2; 2.17 is where the declared range starts.
   mysql: '2.17.1',
+  mysql2: '2.0.0',
   // The app's own API copy: 1.3 is the oldest the agent's globals serve.
   '@opentelemetry/api': '1.3.0',
 };

@@ -25,7 +25,7 @@ interface Mysql2Connection {
   config?: { host?: string; port?: number; database?: string };
   _isMariaDB?: boolean;
   serverVersion?: string;
-  _handshakePacket?: { serverVersion?: string };
+  _handshakePacket?: { serverVersion?: string } | null;
 }
 
 function isMariaDB(conn: Mysql2Connection): boolean {
@@ -109,7 +109,7 @@ function startStatement(message: StatementMessage, parent: Context): Span | unde
   const span = config
     ? startSqlSpan(tracer, parent, { system: isMariaDB(conn!) ? 'mariadb' : 'mysql', namespace: config.database, host: config.host, port: config.port }, text, 'mysql')
     : startSqlSpan(tracer, parent, { system: 'mysql', namespace: message.database || undefined, host: message.serverAddress, port: message.serverPort }, text, 'mysql');
-  if (conn !== undefined && conn._handshakePacket === undefined) beforeHandshake.set(message, conn);
+  if (conn !== undefined && !conn._handshakePacket) beforeHandshake.set(message, conn);
   return span;
 }
 

@@ -13,8 +13,8 @@ import { HookGuard, traceMethod, type Fn } from '../loader/trace-call';
 import type { Integration, LoadedModule } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
-import { endDbSpan } from './db';
-import { isHandshake, keepRawArgs, kConnecting, rawArgsOf, redisQueryText, startRedisSpan } from './redis-command';
+import { endDbSpan } from './shared/db';
+import { isHandshake, keepRawArgs, kConnecting, rawArgsOf, redisQueryText, startRedisSpan } from './shared/redis-command';
 
 const guard = new HookGuard('ioredis');
 const tracer = hookTracer('ioredis');

@@ -4,14 +4,14 @@
 
 import * as path from 'node:path';
 import { hookTracer } from '../provider';
-import { ownerOf, wrapMethod } from './db';
+import { ownerOf, wrapMethod } from './shared/db';
 import type { Integration, LoadedModule } from '../loader/types';
 
 interface Hook {
   patch?(exports: any, module: LoadedModule): any;
 }
-import { wrapGetConnection, wrapMysqlQuery } from './mysql-common';
-import { HookGuard } from './shared';
+import { wrapGetConnection, wrapMysqlQuery } from './shared/mysql-common';
+import { HookGuard } from '../loader/trace-call';
 
 const guard = new HookGuard('mysql2');
 const tracer = hookTracer('mysql2');

@@ -14,8 +14,8 @@ import { HookGuard, traceMethod, type Fn } from '../loader/trace-call';
 import type { Integration, LoadedModule } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
-import { endDbSpan } from './db';
-import { isHandshake, keepRawArgs, kConnecting, rawArgsOf, redisQueryText, startRedisSpan, type RedisTarget } from './redis-command';
+import { endDbSpan } from './shared/db';
+import { isHandshake, keepRawArgs, kConnecting, rawArgsOf, redisQueryText, startRedisSpan, type RedisTarget } from './shared/redis-command';
 
 const guard = new HookGuard('redis');
 const tracer = hookTracer('redis');

@@ -3,9 +3,9 @@
 // and a pool may hand a connection over from inside another request's query.
 
 import type { Tracer } from '@opentelemetry/api';
-import { activeContext, isTracingSuppressed } from '../context';
+import { activeContext, isTracingSuppressed } from '../../context';
 import { bindCallbackArg, startSqlSpan, traceCommand } from './db';
-import type { HookGuard } from './shared';
+import type { HookGuard } from '../../loader/trace-call';
 
 type Fn = (...a: any[]) => any;
 

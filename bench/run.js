@@ -4,7 +4,8 @@
 // (this machine is shared and noisy: single absolute times mean little).
 //
 // BENCH_ROUNDS (default 5) sets the rounds (for throughput, 12 s of turns with fresh servers each); BENCH_ONLY=throughput,startup,exit,install,extra picks sections;
-// BENCH_PIN=0 lets the scheduler place the throughput processes (pinned with taskset by default).
+// BENCH_PIN=0 lets the scheduler place the throughput processes (pinned with taskset by default);
+// BENCH_BASELINE=DIR (another built checkout) adds its throughput and startup rows, measured in the same run.
 const { fork, spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -15,6 +16,9 @@ const ROOT = path.resolve(__dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const ONLY = (process.env.BENCH_ONLY || 'throughput,startup,exit,install,extra').split(',');
 const AGENT = ['--import', 'tracing-agent/register'];
+// Another built checkout of the agent (e.g. a worktree of the previous release), measured in the same
+// run as this one: throughput and startup rows for it appear beside the current agent's.
+const BASELINE = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : undefined;
 const CONNECTIONS = 32;
 const rows = [];
 
@@ -97,6 +101,7 @@ async function throughput() {
     unsampled: { argv: AGENT, env: { ...traced, OTEL_TRACES_SAMPLER: 'always_off' } },
     context: { argv: ['-r', path.join(__dirname, 'context-only.cjs')], env: {} },
   };
+  if (BASELINE) cases.baseline = { argv: ['--import', path.join(BASELINE, 'register.mjs')], env: traced };
   const names = Object.keys(cases);
   const at = Object.fromEntries(names.map((n, i) => [n, i]));
   /** Per round of turns: each server's req/s. */
@@ -117,7 +122,7 @@ async function throughput() {
       server.child.kill('SIGKILL');
     }
     // Every request traced and exported means none dropped: the agent warns when its queue overflows.
-    if (/spans dropped/.test(servers[at.traced].stderr)) dropped = true;
+    if (/spans dropped/.test(servers[at.traced].stderr) || (BASELINE && /spans dropped/.test(servers[at.baseline].stderr))) dropped = true;
     turns.push(...load.rounds);
     rss.push(peaks);
     console.log(`  round ${r + 1}: ` + names.map((n) => `${n} ${Math.round(load.rps[at[n]])} req/s`).join(', ') + ` (${load.rounds.length} turns each)`);
@@ -136,6 +141,7 @@ async function throughput() {
   };
   const rps = (name) => Math.round(median(turns.map((t) => t[at[name]])));
   row('throughput, every request traced + exported (OTLP/protobuf)', rps('bare'), rps('traced'), `${show('traced')}${delivered ? '' : ' (spans dropped)'}`, '≥ 0.80×, no span dropped', delivered && median(ratios('traced')) >= 0.8);
+  if (BASELINE) row(`throughput, every request traced + exported by BENCH_BASELINE (${BASELINE})`, rps('bare'), rps('baseline'), show('baseline'), 'compare with the row above', undefined);
   row('throughput, sampler always_off', rps('bare'), rps('unsampled'), show('unsampled'), 'close to the floor below', undefined);
   row('throughput, AsyncLocalStorage alone, no agent (the floor for carrying context)', rps('bare'), rps('context'), show('context'), 'reference', undefined);
   const bareRss = median(rss.map((p) => p[at.bare]));
@@ -168,6 +174,10 @@ function startup() {
     bareEsm: [esm],
     importEsm: [...AGENT, esm],
   };
+  if (BASELINE) {
+    cases.baselineRequire = ['-r', path.join(BASELINE, 'register.cjs'), cjs];
+    cases.baselineImportEsm = ['--import', path.join(BASELINE, 'register.mjs'), esm];
+  }
   const t = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (let i = 0; i < n; i++) for (const [k, args] of Object.entries(cases)) t[k].push(timeRun(args));
   const added = (k, base) => median(t[k].map((x, i) => x - t[base][i]));
@@ -178,6 +188,10 @@ function startup() {
   show('startup added, -r (empty CommonJS script)', 'require', 'bareCjs');
   show('startup added, --import (empty ESM script)', 'importEsm', 'bareEsm');
   show('startup added, --import (empty CommonJS script, ESM loader included)', 'importCjs', 'bareCjs');
+  if (BASELINE) {
+    show('startup added by BENCH_BASELINE, -r (empty CommonJS script)', 'baselineRequire', 'bareCjs');
+    show('startup added by BENCH_BASELINE, --import (empty ESM script)', 'baselineImportEsm', 'bareEsm');
+  }
 }
 
 async function exitDelays() {

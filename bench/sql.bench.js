@@ -1,6 +1,6 @@
 'use strict';
 // Cost of sanitising one query (and reading its summary), per query, median of rounds.
-const { sanitizeSql, summarizeSql } = require('../dist/hooks/sql');
+const { sanitizeSql, summarizeSql } = require('../dist/hooks/shared/sql');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5) * 4;
 const QUERIES = [

@@ -8,8 +8,9 @@ const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-// Code caches of an earlier bundle (see load.cjs) would only be rejected: gone with it.
-require('node:fs').rmSync(path.join(root, 'dist', '.compile-cache'), { recursive: true, force: true });
+// From scratch: files of modules since removed must not linger, and code caches
+// of an earlier bundle (see load.cjs) would only be rejected.
+require('node:fs').rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
 
 const esbuild = require('esbuild');

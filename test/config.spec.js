@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { readConfig } = require('../dist/config');
 const { VARIABLES, markdownTable } = require('../dist/config-command');
-const { HOOK_NAMES } = require('../dist/hooks/names');
+const HOOK_NAMES = require('../dist/hooks').INTEGRATIONS.map((integration) => integration.name);
 const { startReceiver } = require('./support/receiver');
 const { ROOT, agentEnv, runNode, startService, get, fixture } = require('./support/processes');
 

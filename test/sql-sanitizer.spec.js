@@ -1,7 +1,7 @@
 'use strict';
 // The SQL sanitiser's table: what may leave the process for each kind of literal.
 const assert = require('node:assert/strict');
-const { sanitizeSql, summarizeSql } = require('../dist/hooks/sql');
+const { sanitizeSql, summarizeSql } = require('../dist/hooks/shared/sql');
 
 const CASES = [
   // [dialect, input, expected]
@@ -91,7 +91,7 @@ describe('SQL sanitiser: no literal survives, whatever its form and place', () =
 });
 
 describe('database error text', () => {
-  const { scrubErrorText, dbStatusCode } = require('../dist/hooks/db-errors');
+  const { scrubErrorText, dbStatusCode } = require('../dist/hooks/shared/db-errors');
   const MESSAGES = [
     ["Duplicate entry 'alice@example.com' for key 'PRIMARY'", 'Duplicate entry ? for key ?'],
     ['invalid input syntax for type integer: "abc"', 'invalid input syntax for type integer: ?'],

@@ -6,7 +6,7 @@ import { hookTracer } from '../provider';
 import { HookGuard, traceMethod, type Fn } from '../loader/trace-call';
 import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
-import { endDbSpan, startSqlSpan } from './db';
+import { endDbSpan, startSqlSpan } from './shared/db';
 
 const guard = new HookGuard('better-sqlite3');
 const tracer = hookTracer('better-sqlite3');

@@ -9,7 +9,7 @@ import { propagation } from '../propagation';
 import { hookTracer } from '../provider';
 import { normalizeMethod, redactUrl } from '../semconv';
 import type { Integration } from '../loader/types';
-import { HookGuard, recordError, SPAN_KIND_CLIENT, STATUS_ERROR } from './shared';
+import { HookGuard, recordError, SPAN_KIND_CLIENT, STATUS_ERROR } from '../loader/trace-call';
 
 const guard = new HookGuard('fetch');
 const tracer = hookTracer('fetch');

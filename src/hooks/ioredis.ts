@@ -5,16 +5,15 @@
 // sends itself while connecting (HELLO, AUTH, SELECT, CLIENT SETINFO, INFO)
 // are not spans, on either path.
 
-import * as path from 'node:path';
 import type { Context } from '@opentelemetry/api';
 import { activeContext, applyInContext, isTracingSuppressed } from '../context';
 import { scopeChannel, traceChannel } from '../loader/channels';
 import { HookGuard, traceMethod, type Fn } from '../loader/trace-call';
-import type { Integration, LoadedModule } from '../loader/types';
+import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
-import { endDbSpan } from './db';
-import { isHandshake, keepRawArgs, kConnecting, rawArgsOf, redisQueryText, startRedisSpan } from './redis-command';
+import { endDbSpan } from './shared/db';
+import { isHandshake, keepRawArgs, kConnecting, rawArgsOf, redisQueryText, startRedisSpan } from './shared/redis-command';
 
 const guard = new HookGuard('ioredis');
 const tracer = hookTracer('ioredis');
@@ -141,14 +140,9 @@ function subscribe(): void {
   traceChannel<CommandMessage>('ioredis:command', { guard, start: startCommandSpan, end: endDbSpan });
 }
 
-// What the channel does not carry: the keys ioredis's sanitiser hides, and the
-// sender of a command written later. Nothing is traced here.
-function patchAround(exports: any, module: LoadedModule): unknown {
-  try {
-    keepRawArgs(require(path.join(module.baseDir, 'built', 'tracing.js')), (args) => args[1]);
-  } catch {
-    // keys then come as ioredis publishes them
-  }
+// What the channel does not carry: the sender of a command written later.
+// Nothing is traced here.
+function patchAround(exports: any): unknown {
   wrap(redisClass(exports)?.prototype, 'sendCommand', keepSender);
   return exports;
 }
@@ -158,5 +152,7 @@ export const integration: Integration = {
   targets: [
     { package: 'ioredis', versions: `>=4 <${CHANNELS_SINCE}`, patch },
     { package: 'ioredis', versions: `>=${CHANNELS_SINCE}`, subscribe, patch: patchAround },
+    // The keys its sanitiser hides are kept for the spans (other subscribers still get its own list).
+    { package: 'ioredis', versions: `>=${CHANNELS_SINCE}`, file: 'built/tracing', patch: (tracing: object) => void keepRawArgs(tracing, (args) => args[1]) },
   ],
 };

@@ -6,7 +6,7 @@ import { HookGuard } from '../loader/trace-call';
 import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
-import { wrapGetConnection, wrapMysqlQuery } from './mysql-common';
+import { wrapGetConnection, wrapMysqlQuery } from './shared/mysql-common';
 
 const guard = new HookGuard('mysql');
 const tracer = hookTracer('mysql');

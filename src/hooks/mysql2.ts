@@ -12,8 +12,8 @@ import { HookGuard, type Fn } from '../loader/trace-call';
 import type { Integration, LoadedModule } from '../loader/types';
 import { ownerOf, wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
-import { endDbSpan, startSqlSpan } from './db';
-import { sqlOf, wrapGetConnection, wrapMysqlQuery } from './mysql-common';
+import { endDbSpan, startSqlSpan } from './shared/db';
+import { sqlOf, wrapGetConnection, wrapMysqlQuery } from './shared/mysql-common';
 
 const guard = new HookGuard('mysql2');
 const tracer = hookTracer('mysql2');

@@ -8,7 +8,7 @@ import { callTraced, HookGuard, SPAN_KIND_CLIENT, traceMethod, type Fn } from '.
 import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
-import { endDbSpan, startSqlSpan } from './db';
+import { endDbSpan, startSqlSpan } from './shared/db';
 
 const guard = new HookGuard('pg');
 const tracer = hookTracer('pg');

@@ -7,15 +7,14 @@
 // client. Older versions are patched. The client's own connection handshake
 // is never a span.
 
-import * as path from 'node:path';
 import type { Context, Span } from '@opentelemetry/api';
 import { scopeChannel, traceChannel } from '../loader/channels';
 import { HookGuard, traceMethod, type Fn } from '../loader/trace-call';
 import type { Integration, LoadedModule } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
-import { endDbSpan } from './db';
-import { isHandshake, keepRawArgs, kConnecting, rawArgsOf, redisQueryText, startRedisSpan, type RedisTarget } from './redis-command';
+import { endDbSpan } from './shared/db';
+import { isHandshake, keepRawArgs, kConnecting, rawArgsOf, redisQueryText, startRedisSpan, type RedisTarget } from './shared/redis-command';
 
 const guard = new HookGuard('redis');
 const tracer = hookTracer('redis');
@@ -95,10 +94,6 @@ function tracePubSub(proto: object): void {
   }
 }
 
-function clientClass(module: LoadedModule): any {
-  return require(path.join(module.baseDir, 'dist', 'lib', 'client', 'index.js')).default;
-}
-
 // ---- @redis/client 1.x (redis 4) – 5.11: patched ----
 
 // node-redis 4 sends single commands through a private method: they are seen
@@ -134,8 +129,13 @@ const traceAddCommand = traceMethod<unknown>({
   end: endDbSpan,
 });
 
-function patch(exports: unknown, module: LoadedModule): unknown {
-  const proto = clientClass(module)?.prototype;
+// node-redis 4's command methods (get, SET, …) call the executor they captured
+// when its client module loaded: the client is marked on each of them, by the
+// names its commands module (loaded before the client's) lists.
+const commandNames = new Map<string, string[]>();
+
+function patchClient(clientModule: any, module: LoadedModule): void {
+  const proto = clientModule?.default?.prototype;
   if (typeof proto?._executeCommand === 'function' || typeof proto?._executePipeline === 'function') {
     // node-redis 5: every single command goes through the public sendCommand,
     // the handshake straight into the queue.
@@ -143,14 +143,9 @@ function patch(exports: unknown, module: LoadedModule): unknown {
     wrap(proto, '_executeMulti', traced((_s, a) => describeBatch(a[0], 'MULTI')));
     wrap(proto, '_executePipeline', traced((_s, a) => describeBatch(a[0], 'PIPELINE')));
   } else if (typeof proto?.commandsExecutor === 'function') {
-    // node-redis 4
-    const Queue = require(path.join(module.baseDir, 'dist', 'lib', 'client', 'commands-queue.js')).default;
-    if (!wrap(Queue?.prototype, 'addCommand', traceAddCommand)) throw new Error('unexpected shape: no RedisCommandsQueue#addCommand');
+    // node-redis 4 (its queue's addCommand is patched as a file of its own)
     wrap(proto, 'commandsExecutor', markClient(false));
-    // Its command methods (get, SET, …) call the executor they captured when
-    // the module loaded, before this patch: mark the client on each of them.
-    const commands = require(path.join(module.baseDir, 'dist', 'lib', 'client', 'commands.js')).default ?? {};
-    for (const name of Object.keys(commands)) wrap(proto, name, markClient(false));
+    for (const name of commandNames.get(module.baseDir) ?? []) wrap(proto, name, markClient(false));
     wrap(proto, 'sendCommand', markClient(false));
     wrap(proto, 'functionsExecuter', markClient(false));
     wrap(proto, 'scriptsExecuter', markClient(false));
@@ -161,7 +156,6 @@ function patch(exports: unknown, module: LoadedModule): unknown {
     throw new Error('unexpected shape: neither node-redis 4 nor 5');
   }
   tracePubSub(proto);
-  return exports;
 }
 
 // ---- @redis/client 5.12 and later: its own TracingChannels ----
@@ -228,25 +222,41 @@ function subscribe(): void {
 }
 
 // What the channels do not carry; the spans of commands and batches come from them.
-function patchAround(exports: unknown, module: LoadedModule): unknown {
-  const proto = clientClass(module)?.prototype;
+function patchAroundClient(clientModule: any): void {
+  const proto = clientModule?.default?.prototype;
   if (!proto) throw new Error('unexpected shape: no RedisClient');
-  try {
-    keepRawArgs(require(path.join(module.baseDir, 'dist', 'lib', 'client', 'tracing.js')), (args) => args[0]);
-  } catch {
-    // keys then come as node-redis publishes them
-  }
   wrap(proto, '_executeMulti', keepBatch);
   wrap(proto, '_executePipeline', keepBatch);
   // Subscribing and unsubscribing are not published.
   tracePubSub(proto);
-  return exports;
 }
+
+const PATCHED = `>=1 <${CHANNELS_SINCE}`;
+const PUBLISHING = `>=${CHANNELS_SINCE}`;
 
 export const integration: Integration = {
   name: 'redis',
   targets: [
-    { package: '@redis/client', versions: `>=1 <${CHANNELS_SINCE}`, patch },
-    { package: '@redis/client', versions: `>=${CHANNELS_SINCE}`, subscribe, patch: patchAround },
+    { package: '@redis/client', versions: PATCHED, file: 'dist/lib/client', patch: patchClient },
+    {
+      package: '@redis/client',
+      versions: PATCHED,
+      file: 'dist/lib/client/commands-queue',
+      patch(queueModule: any) {
+        // node-redis 4 (5 queues its commands through sendCommand, traced above)
+        wrap(queueModule?.default?.prototype, 'addCommand', traceAddCommand);
+      },
+    },
+    {
+      package: '@redis/client',
+      versions: PATCHED,
+      file: 'dist/lib/client/commands',
+      patch(commandsModule: any, module: LoadedModule) {
+        commandNames.set(module.baseDir, Object.keys(commandsModule?.default ?? {}));
+      },
+    },
+    { package: '@redis/client', versions: PUBLISHING, subscribe, file: 'dist/lib/client', patch: patchAroundClient },
+    // The keys its sanitiser hides are kept for the spans (other subscribers still get its own list).
+    { package: '@redis/client', versions: PUBLISHING, file: 'dist/lib/client/tracing', patch: (tracing: object) => void keepRawArgs(tracing, (args) => args[0]) },
   ],
 };

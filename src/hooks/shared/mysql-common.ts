@@ -3,8 +3,8 @@
 // and a pool may hand a connection over from inside another request's query.
 
 import type { Tracer } from '@opentelemetry/api';
-import { activeContext } from '../context';
-import { traceMethod, type Fn, type HookGuard, type TracedCall } from '../loader/trace-call';
+import { activeContext } from '../../context';
+import { traceMethod, type Fn, type HookGuard, type TracedCall } from '../../loader/trace-call';
 import { bindCallbackArg, startSqlSpan, traceCommand } from './db';
 
 export interface MysqlLikeConnection {

@@ -3,11 +3,11 @@
 // way a query's end (callback, promise or error) ends its span.
 
 import type { Context, Span, Tracer } from '@opentelemetry/api';
-import { runInContext } from '../context';
-import { agentConfig } from '../provider';
+import { runInContext } from '../../context';
+import { agentConfig } from '../../provider';
 import { recordDbError } from './db-errors';
-import { callTraced as callTracedCall, SPAN_KIND_CLIENT } from '../loader/trace-call';
-import { wrap } from '../loader/wrap';
+import { callTraced as callTracedCall, SPAN_KIND_CLIENT } from '../../loader/trace-call';
+import { wrap } from '../../loader/wrap';
 import { sanitizeSql, summarizeSql, type SqlDialect } from './sql';
 
 export interface DbTarget {
@@ -123,7 +123,7 @@ export function bindCallbackArg(args: IArguments, index: number, ctx: Context): 
   return list;
 }
 
-export { ownerOf } from '../loader/wrap';
+export { ownerOf } from '../../loader/wrap';
 
 /** Replaces proto[name] with wrap(original), once. */
 export function wrapMethod(proto: object | undefined, name: string, wrapper: (original: (...a: any[]) => any) => (...a: any[]) => any): boolean {

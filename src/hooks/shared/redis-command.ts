@@ -1,9 +1,9 @@
 // What the redis hooks record of a command: its name and key, never values;
 // and which commands are the client's own connection handshake.
 import type { Context, Span, Tracer } from '@opentelemetry/api';
-import { inScope } from '../loader/channels';
-import { SPAN_KIND_CLIENT } from '../loader/trace-call';
-import { wrap } from '../loader/wrap';
+import { inScope } from '../../loader/channels';
+import { SPAN_KIND_CLIENT } from '../../loader/trace-call';
+import { wrap } from '../../loader/wrap';
 
 // Commands whose first argument is not a key (and may be a secret or a script).
 const NO_KEY = new Set([

@@ -6,8 +6,7 @@ import type { Context, Span, Tracer } from '@opentelemetry/api';
 import { runInContext } from '../../context';
 import { agentConfig } from '../../provider';
 import { recordDbError } from './db-errors';
-import { callTraced as callTracedCall, SPAN_KIND_CLIENT } from '../../loader/trace-call';
-import { wrap } from '../../loader/wrap';
+import { SPAN_KIND_CLIENT } from '../../loader/trace-call';
 import { sanitizeSql, summarizeSql, type SqlDialect } from './sql';
 
 export interface DbTarget {
@@ -66,11 +65,6 @@ export function endDbSpan(span: Span, err: unknown): void {
   span.end();
 }
 
-/** Calls the driver's function so that its span ends with the query (see callTraced in the loader). */
-export function callTraced(span: Span, original: (...args: any[]) => any, thisArg: unknown, args: IArguments | unknown[], lastFunctionIsCallback = true): any {
-  return callTracedCall(span, original, thisArg, args, endDbSpan, lastFunctionIsCallback);
-}
-
 /**
  * For drivers that return a command object (mysql, mysql2): the span ends with
  * the command, through its result callback when it has one, else through the
@@ -121,11 +115,4 @@ export function bindCallbackArg(args: IArguments, index: number, ctx: Context): 
     };
   }
   return list;
-}
-
-export { ownerOf } from '../../loader/wrap';
-
-/** Replaces proto[name] with wrap(original), once. */
-export function wrapMethod(proto: object | undefined, name: string, wrapper: (original: (...a: any[]) => any) => (...a: any[]) => any): boolean {
-  return wrap(proto, name, wrapper);
 }

@@ -8,7 +8,7 @@
 import type { Context, Span } from '@opentelemetry/api';
 import * as path from 'node:path';
 import { traceChannel } from '../loader/channels';
-import { HookGuard, type Fn } from '../loader/trace-call';
+import { CallNote, HookGuard } from '../loader/trace-call';
 import type { Integration, LoadedModule } from '../loader/types';
 import { ownerOf, wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
@@ -70,23 +70,10 @@ interface StatementMessage {
   serverPort?: number;
 }
 
-let notedText: string | undefined;
-let notedConnection: Mysql2Connection | undefined;
-
-function noteStatement(original: Fn): Fn {
-  return function statement(this: Mysql2Connection, sql: unknown) {
-    const outerText = notedText;
-    const outerConnection = notedConnection;
-    notedText = sqlOf(sql);
-    notedConnection = this;
-    try {
-      return original.apply(this, arguments as unknown as unknown[]);
-    } finally {
-      notedText = outerText;
-      notedConnection = outerConnection;
-    }
-  };
-}
+// The channel's message has the text after values are formatted in and no
+// connection: both are noted from the query()/execute() call that publishes it.
+const noted = new CallNote<{ text: string | undefined; connection: Mysql2Connection }>();
+const noteStatement = noted.around((connection: Mysql2Connection, args) => ({ text: sqlOf(args[0]), connection }));
 
 function noteStatements(exports: any, module: LoadedModule): unknown {
   const core = coreOf(exports, module);
@@ -101,9 +88,9 @@ function noteStatements(exports: any, module: LoadedModule): unknown {
 const beforeHandshake = new WeakMap<StatementMessage, Mysql2Connection>();
 
 function startStatement(message: StatementMessage, parent: Context): Span | undefined {
-  const conn = notedConnection;
-  const text = notedText ?? message.query;
-  notedText = notedConnection = undefined;
+  const conn = noted.current?.connection;
+  const text = noted.current?.text ?? message.query;
+  noted.current = undefined;
   if (typeof text !== 'string') return undefined;
   const config = conn?.config;
   const span = config

@@ -9,7 +9,7 @@
 
 import type { Context, Span } from '@opentelemetry/api';
 import { scopeChannel, traceChannel } from '../loader/channels';
-import { HookGuard, traceMethod, type Fn } from '../loader/trace-call';
+import { CallNote, HookGuard, traceMethod, type Fn } from '../loader/trace-call';
 import type { Integration, LoadedModule } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
@@ -98,33 +98,18 @@ function tracePubSub(proto: object): void {
 
 // node-redis 4 sends single commands through a private method: they are seen
 // where they enter the command queue, while a method of the client's is running.
-let commandClient: NodeRedisClient | undefined;
-let inBatch = false;
-
-function markClient(batch: boolean): (original: Fn) => Fn {
-  return (original) =>
-    function (this: NodeRedisClient) {
-      const previous = commandClient;
-      const previousBatch = inBatch;
-      commandClient = this;
-      inBatch = batch;
-      try {
-        return original.apply(this, arguments as unknown as unknown[]);
-      } finally {
-        commandClient = previous;
-        inBatch = previousBatch;
-      }
-    };
-}
+const marked = new CallNote<{ client: NodeRedisClient; batch: boolean }>();
+const markClient = (batch: boolean) => marked.around((client: NodeRedisClient) => ({ client, batch }));
 
 // Only what the app sent through a client method: the client's own handshake
 // (HELLO, SELECT, CLIENT SETINFO) is queued outside them.
 const traceAddCommand = traceMethod<unknown>({
   guard,
   start(_self, args, parent) {
-    if (commandClient === undefined || inBatch) return undefined;
-    const what = describeCommand(commandClient, args);
-    return what === undefined ? undefined : startRedisSpan(tracer, parent, targetOf(commandClient), what[0], what[1]);
+    const mark = marked.current;
+    if (mark === undefined || mark.batch) return undefined;
+    const what = describeCommand(mark.client, args);
+    return what === undefined ? undefined : startRedisSpan(tracer, parent, targetOf(mark.client), what[0], what[1]);
   },
   end: endDbSpan,
 });
@@ -192,23 +177,12 @@ function startCommandSpan(message: CommandMessage, parent: Context): Span | unde
 
 // The batch messages carry only a size: the commands are read from the
 // _executeMulti / _executePipeline call that publishes them, synchronously.
-let batchCommands: unknown[] | undefined;
-
-function keepBatch(original: Fn): Fn {
-  return function (this: unknown, commands: unknown) {
-    const previous = batchCommands;
-    batchCommands = Array.isArray(commands) ? commands : undefined;
-    try {
-      return original.apply(this, arguments as unknown as unknown[]);
-    } finally {
-      batchCommands = previous;
-    }
-  };
-}
+const batchCommands = new CallNote<unknown[]>();
+const keepBatch = batchCommands.around((_self, args) => (Array.isArray(args[0]) ? args[0] : undefined));
 
 function startBatchSpan(message: BatchMessage, parent: Context): Span | undefined {
   const operation = String(message.batchMode);
-  const commands = batchCommands;
+  const commands = batchCommands.current;
   const text = commands !== undefined && commands.length === message.batchSize ? batchText(commands) : operation;
   return startRedisSpan(tracer, parent, targetOfMessage(message), operation, text, message.batchSize);
 }

@@ -128,3 +128,28 @@ export function callTraced(span: Span, original: Fn, thisArg: unknown, args: IAr
   end(span, undefined);
   return result;
 }
+
+/**
+ * A value noted for the duration of a synchronous call, for what the library
+ * does inside it: an inner function it calls, or a channel it publishes on
+ * before returning, learns what only the outer call knew.
+ */
+export class CallNote<T> {
+  current: T | undefined;
+
+  /** A wrapper for wrap(): `note(self, args)` is `current` while the original runs. */
+  around(note: (self: any, args: IArguments) => T | undefined): (original: Fn) => Fn {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const holder = this;
+    return (original) =>
+      function (this: unknown) {
+        const outer = holder.current;
+        holder.current = note(this, arguments);
+        try {
+          return original.apply(this, arguments as unknown as unknown[]);
+        } finally {
+          holder.current = outer;
+        }
+      };
+  }
+}

@@ -22,7 +22,7 @@ function appWithApi(app, apiDir) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ta-api-app-'));
   fs.mkdirSync(path.join(dir, 'node_modules', '@opentelemetry'), { recursive: true });
   fs.cpSync(apiDir, path.join(dir, 'node_modules', '@opentelemetry', 'api'), { recursive: true });
-  fs.copyFileSync(fixture(app), path.join(dir, app));
+  for (const file of [app, 'otel-api-server.cjs']) fs.copyFileSync(fixture(file), path.join(dir, file));
   return { dir, file: path.join(dir, app) };
 }
 

@@ -1,7 +1,8 @@
 // The single-page viewer: one HTML shell for every page route (/, /search,
 // /trace/{id}, /dependencies), the script and the stylesheet. Everything is
 // served from here; nothing is fetched from elsewhere, so it works offline.
-import { client } from './page-client';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { STYLE } from './page-style';
 
 const ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#3559c7"/><rect x="6" y="8" width="16" height="4" rx="2" fill="#fff"/><rect x="11" y="14" width="14" height="4" rx="2" fill="#a9c1ff"/><rect x="14" y="20" width="8" height="4" rx="2" fill="#fff"/></svg>`;
@@ -31,7 +32,8 @@ const HTML = `<!doctype html>
 </html>
 `;
 
-const SCRIPT = `(${client.toString()})();\n`;
+// The page's script: the browser modules in ./page/, bundled by the build into one file beside this one.
+const SCRIPT = readFileSync(join(__dirname, 'app.js'), 'utf8');
 
 export interface Asset {
   type: string;

@@ -30,6 +30,8 @@ const OLDEST = {
   mysql: '2.17.1',
   // The app's own API copy: 1.3 is the oldest the agent's globals serve.
   '@opentelemetry/api': '1.3.0',
+  // Layer#handle_request, which the express hook wraps, came with 4.9.
+  express: '4.9.0',
 };
 
 const dirName = (name, version) => path.join(CACHE, `${name.replace('/', '+')}-${version}`);

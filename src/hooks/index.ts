@@ -5,6 +5,7 @@
 import type { Integration } from '../loader/types';
 import { integration as betterSqlite3 } from './better-sqlite3';
 import { integration as express } from './express';
+import { integration as fastify } from './fastify';
 import { integration as fetch } from './fetch';
 import { integration as http } from './http';
 import { integration as ioredis } from './ioredis';
@@ -13,4 +14,4 @@ import { integration as mysql2 } from './mysql2';
 import { integration as pg } from './pg';
 import { integration as redis } from './redis';
 
-export const INTEGRATIONS: readonly Integration[] = [http, fetch, express, pg, mysql2, mysql, redis, ioredis, betterSqlite3];
+export const INTEGRATIONS: readonly Integration[] = [http, fetch, express, fastify, pg, mysql2, mysql, redis, ioredis, betterSqlite3];

@@ -32,6 +32,7 @@ const OLDEST = {
   '@opentelemetry/api': '1.3.0',
   // Layer#handle_request, which the express hook wraps, came with 4.9.
   express: '4.9.0',
+  fastify: '4.0.0',
 };
 
 const dirName = (name, version) => path.join(CACHE, `${name.replace('/', '+')}-${version}`);

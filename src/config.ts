@@ -69,6 +69,8 @@ export interface Config {
   exitTimeoutMs: number;
   /** What of a SQL query is recorded: sanitised text (literals → ?), the raw text, or none. */
   dbQueryText: 'sanitized' | 'raw' | 'off';
+  /** Whether log records written inside a span get its trace_id, span_id and trace_flags (pino, winston, bunyan). */
+  logCorrelation: boolean;
   /** Every variable read, for `tracing-agent config`. */
   entries: ConfigEntry[];
   warnings: string[];
@@ -431,6 +433,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const exitTimeoutMs = r.int('TRACING_AGENT_EXIT_TIMEOUT', 2000, 0, 60000);
   const dbQueryText = r.choice<'sanitized' | 'raw' | 'off'>('TRACING_AGENT_DB_QUERY_TEXT', ['sanitized', 'raw', 'off'], 'sanitized');
+  const logCorrelation = r.bool('TRACING_AGENT_LOG_CORRELATION', true);
 
   return {
     disabled,
@@ -453,6 +456,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hooks,
     exitTimeoutMs,
     dbQueryText,
+    logCorrelation,
     entries: r.entries,
     warnings: r.warnings,
   };

@@ -4,6 +4,7 @@
 
 import type { Integration } from '../loader/types';
 import { integration as betterSqlite3 } from './better-sqlite3';
+import { integration as bunyan } from './bunyan';
 import { integration as express } from './express';
 import { integration as fastify } from './fastify';
 import { integration as fetch } from './fetch';
@@ -12,6 +13,8 @@ import { integration as ioredis } from './ioredis';
 import { integration as mysql } from './mysql';
 import { integration as mysql2 } from './mysql2';
 import { integration as pg } from './pg';
+import { integration as pino } from './pino';
 import { integration as redis } from './redis';
+import { integration as winston } from './winston';
 
-export const INTEGRATIONS: readonly Integration[] = [http, fetch, express, fastify, pg, mysql2, mysql, redis, ioredis, betterSqlite3];
+export const INTEGRATIONS: readonly Integration[] = [http, fetch, express, fastify, pg, mysql2, mysql, redis, ioredis, betterSqlite3, pino, winston, bunyan];

@@ -33,6 +33,9 @@ const OLDEST = {
   // Layer#handle_request, which the express hook wraps, came with 4.9.
   express: '4.9.0',
   fastify: '4.0.0',
+  pino: '8.0.0',
+  winston: '3.0.0',
+  bunyan: '1.0.0',
 };
 
 const dirName = (name, version) => path.join(CACHE, `${name.replace('/', '+')}-${version}`);

@@ -286,6 +286,11 @@ const TABLE = {
     T({ TRACING_AGENT_DB_QUERY_TEXT: 'OFF' }, (c) => c.dbQueryText, 'off'),
     T({ TRACING_AGENT_DB_QUERY_TEXT: 'verbatim' }, (c) => c.dbQueryText, 'sanitized', /TRACING_AGENT_DB_QUERY_TEXT="verbatim" is not one of sanitized, raw, off; using sanitized/),
   ],
+  TRACING_AGENT_LOG_CORRELATION: [
+    T({}, (c) => c.logCorrelation, true),
+    T({ TRACING_AGENT_LOG_CORRELATION: 'FALSE' }, (c) => c.logCorrelation, false),
+    T({ TRACING_AGENT_LOG_CORRELATION: 'off' }, (c) => c.logCorrelation, true, /TRACING_AGENT_LOG_CORRELATION="off" is not true or false; using true/),
+  ],
 };
 
 describe('config: every variable, good, bad and edge values', () => {
@@ -376,7 +381,7 @@ describe('config: `tracing-agent config` and the README table', function () {
     assert.match(out, /^\s+service\s+shop$/m);
     assert.match(out, /^\s+export\s+otlp http\/protobuf http:\/\/localhost:4318\/v1\/traces \+ jaeger http\/thrift.binary http:\/\/jaeger:14268\/api\/traces$/m);
     assert.match(out, /^\s+sampler\s+parentbased_traceidratio\(1\)$/m);
-    assert.match(out, /^\s+hooks\s+http,fetch,express,mysql2/m);
+    assert.match(out, /^\s+hooks\s+http,fetch,express,fastify,mysql2/m);
     assert.match(out, /^\* OTEL_EXPORTER_OTLP_HEADERS\s+authorization=\*\*\*$/m);
     assert.match(out, /^\* OTEL_EXPORTER_JAEGER_PASSWORD\s+\*\*\*$/m);
     assert.match(out, /^  OTEL_BSP_SCHEDULE_DELAY\s+5000  \(default\)$/m);

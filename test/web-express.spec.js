@@ -32,8 +32,10 @@ describe('express', function () {
   this.timeout(60000);
   let receiver;
   const [oldest, newest] = oldestAndNewest('express');
+  // Node 24 removed ServerResponse#_headers, which express 4.9's `fresh` reads: it answers 500 there, agent or not.
+  const oldestSkip = Number(process.versions.node.split('.')[0]) >= 24 ? `express ${oldest.version} reads res._headers, which Node ${process.versions.node} no longer has (it fails without the agent too)` : oldest.skip;
   const variants = [
-    { ...oldest, file: 'express-app.cjs', flag: 'require' },
+    { ...oldest, skip: oldestSkip, file: 'express-app.cjs', flag: 'require' },
     { label: 'express 4 (newest 4.x)', version: '4', skip: '', file: 'express-app.mjs', flag: 'import' },
     { label: 'express 5.0.0 (first 5)', version: '5.0.0', skip: '', file: 'express-app.cjs', flag: 'import' },
     { ...newest, file: 'express-app.mjs', flag: 'import' },

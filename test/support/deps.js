@@ -36,6 +36,10 @@ const OLDEST = {
   pino: '8.0.0',
   winston: '3.0.0',
   bunyan: '1.0.0',
+  koa: '2.0.0',
+  // The router koa's oldest is tested with (route names come from whichever router sets ctx._matchedRoute).
+  '@koa/router': '12.0.0',
+  '@hapi/hapi': '21.0.0',
 };
 
 const dirName = (name, version) => path.join(CACHE, `${name.replace('/', '+')}-${version}`);

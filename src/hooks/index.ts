@@ -14,9 +14,10 @@ import { integration as ioredis } from './ioredis';
 import { integration as koa } from './koa';
 import { integration as mysql } from './mysql';
 import { integration as mysql2 } from './mysql2';
+import { integration as nestjs } from './nestjs';
 import { integration as pg } from './pg';
 import { integration as pino } from './pino';
 import { integration as redis } from './redis';
 import { integration as winston } from './winston';
 
-export const INTEGRATIONS: readonly Integration[] = [http, fetch, express, fastify, koa, hapi, pg, mysql2, mysql, redis, ioredis, betterSqlite3, pino, winston, bunyan];
+export const INTEGRATIONS: readonly Integration[] = [http, fetch, express, fastify, koa, hapi, nestjs, pg, mysql2, mysql, redis, ioredis, betterSqlite3, pino, winston, bunyan];

@@ -291,6 +291,11 @@ const TABLE = {
     T({ TRACING_AGENT_LOG_CORRELATION: 'FALSE' }, (c) => c.logCorrelation, false),
     T({ TRACING_AGENT_LOG_CORRELATION: 'off' }, (c) => c.logCorrelation, true, /TRACING_AGENT_LOG_CORRELATION="off" is not true or false; using true/),
   ],
+  TRACING_AGENT_MIDDLEWARE_SPANS: [
+    T({}, (c) => c.middlewareSpans, false),
+    T({ TRACING_AGENT_MIDDLEWARE_SPANS: 'true' }, (c) => c.middlewareSpans, true),
+    T({ TRACING_AGENT_MIDDLEWARE_SPANS: 'yes' }, (c) => c.middlewareSpans, false, /TRACING_AGENT_MIDDLEWARE_SPANS="yes" is not true or false; using false/),
+  ],
 };
 
 describe('config: every variable, good, bad and edge values', () => {

@@ -9,13 +9,20 @@
 // it was declared with, and a request entering such a layer carries that
 // prefix until the layer passes it on (calls next).
 
-import type { IncomingMessage } from 'node:http';
-import { HookGuard, type Fn } from '../loader/trace-call';
+import type { Context, Span } from '@opentelemetry/api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { activeContext, applyInContext, contextWithSpan, isTracingSuppressed } from '../context';
+import { HookGuard, recordError, SPAN_KIND_INTERNAL, type Fn } from '../loader/trace-call';
 import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
-import { recordServerError, setRoute } from './http';
+import { hookTracer } from '../provider';
+import { recordServerError, routeOf, serverSpanOf, setRoute } from './http';
+import { handlerSpanName, middlewareSpanName, middlewareSpansEnabled } from './shared/web';
 
 const guard = new HookGuard('express');
+const tracer = hookTracer('express');
+/** TRACING_AGENT_MIDDLEWARE_SPANS, read when express loads. */
+let layerSpans = false;
 const kMount = Symbol('tracing-agent.express.mount');
 const kPrefix = Symbol('tracing-agent.express.prefix');
 const kName = Symbol('tracing-agent.express.name');
@@ -29,6 +36,8 @@ interface Layer {
   handle?: Fn;
   name?: string;
   route?: Route;
+  /** Set on the layers inside a route (one per handler function). */
+  method?: string;
   [kMount]?: string;
 }
 
@@ -104,9 +113,49 @@ function wrapHandleRequest(original: Fn): Fn {
     } catch (err) {
       guard.fail(err);
     }
+    if (layerSpans && this.method === undefined) return traceLayer(this, original, req, res as ServerResponse, passOn ?? next);
     if (passOn === undefined) return original.apply(this, arguments as unknown as unknown[]);
     return original.call(this, req, res, passOn);
   };
+}
+
+/**
+ * TRACING_AGENT_MIDDLEWARE_SPANS: one span per middleware and per route,
+ * active while it runs, ended when it passes the request on (next) or the
+ * response is sent. What runs after next() runs beside it, not under it.
+ */
+function traceLayer(layer: Layer, original: Fn, req: Request, res: ServerResponse, next: Fn): unknown {
+  const parent = activeContext();
+  let span: Span | undefined;
+  let passOn: Fn = next;
+  try {
+    if (!isTracingSuppressed(parent) && serverSpanOf(req)?.isRecording()) {
+      const route = layer.route === undefined ? undefined : routeOf(req);
+      span = tracer.startSpan(
+        route === undefined ? middlewareSpanName(layer.name) : handlerSpanName(route),
+        { kind: SPAN_KIND_INTERNAL, attributes: route === undefined ? { 'express.type': 'middleware', 'express.name': layer.name || '<anonymous>' } : { 'express.type': 'request_handler', 'http.route': route } },
+        parent,
+      );
+      const traced = span;
+      let ended = false;
+      const end = (err?: unknown) => {
+        if (ended) return;
+        ended = true;
+        res.removeListener('finish', end);
+        if (err !== undefined && err !== null && err !== 'route' && err !== 'router') recordError(traced, err);
+        traced.end();
+      };
+      res.once('finish', end);
+      passOn = function (this: unknown, err?: unknown) {
+        end(err);
+        return applyInContext(parent, next, this, arguments);
+      };
+    }
+  } catch (err) {
+    guard.fail(err);
+  }
+  if (span === undefined) return original.call(layer, req, res, next);
+  return applyInContext(contextWithSpan(parent, span) as Context, original, layer, [req, res, passOn]);
 }
 
 /** Layer#handle_error / #handleError: an error middleware about to handle an error. */
@@ -150,6 +199,7 @@ function wrapFinalhandler(original: Fn): Fn {
 function patchLayer(Layer: { prototype?: object } | undefined, handleRequest: string, handleError: string): void {
   const proto = Layer?.prototype;
   if (proto === undefined) throw new Error('no Layer.prototype');
+  layerSpans = middlewareSpansEnabled();
   wrap(proto, handleRequest, wrapHandleRequest);
   wrap(proto, handleError, wrapHandleError);
 }

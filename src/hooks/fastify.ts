@@ -10,14 +10,26 @@
 // every route an onRequest hook naming it, and an onError hook (fastify runs
 // it for every error it handles, before the app's error handler).
 
+import type { Span } from '@opentelemetry/api';
 import * as dc from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
-import { HookGuard, type Fn } from '../loader/trace-call';
+import { activeContext, bindChannelContext, contextWithSpan, isTracingSuppressed, runInContext } from '../context';
+import { callTraced, HookGuard, recordError, SPAN_KIND_INTERNAL, type Fn } from '../loader/trace-call';
 import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
-import { recordServerError, setRoute } from './http';
+import { hookTracer } from '../provider';
+import { recordServerError, serverSpanOf, setRoute } from './http';
+import { handlerSpanName, middlewareSpansEnabled } from './shared/web';
 
 const guard = new HookGuard('fastify');
+const tracer = hookTracer('fastify');
+
+/** TRACING_AGENT_MIDDLEWARE_SPANS: a `request handler - <route>` span around the route's handler, when the request is traced. */
+function startHandlerSpan(raw: IncomingMessage | undefined, url: string): Span | undefined {
+  const parent = activeContext();
+  if (raw === undefined || isTracingSuppressed(parent) || !serverSpanOf(raw)?.isRecording()) return undefined;
+  return tracer.startSpan(handlerSpanName(url), { kind: SPAN_KIND_INTERNAL, attributes: { 'fastify.type': 'request_handler', 'http.route': url } }, parent);
+}
 
 interface FastifyRequest {
   raw?: IncomingMessage;
@@ -49,7 +61,45 @@ function onHandlerError(message: unknown): void {
   }
 }
 
+/** fastify 5's handler channel with spans: made in the start's context transform, so that the handler runs inside its span. */
+function traceHandlerChannel(): void {
+  const spans = new WeakMap<object, Span>();
+  bindChannelContext(dc.channel('tracing:fastify.request.handler:start'), (message: HandlerMessage) => {
+    const active = activeContext();
+    if (!guard.enabled) return active;
+    try {
+      const url = message.route?.url;
+      const span = typeof url === 'string' ? startHandlerSpan(message.request?.raw, url) : undefined;
+      if (span === undefined) return active;
+      spans.set(message, span);
+      return contextWithSpan(active, span);
+    } catch (err) {
+      guard.fail(err);
+      return active;
+    }
+  });
+  const finish = (message: unknown) => {
+    const span = spans.get(message as object);
+    if (span === undefined) return;
+    spans.delete(message as object);
+    const error = (message as HandlerMessage).error;
+    if (error !== undefined) recordError(span, error);
+    span.end();
+  };
+  (dc.tracingChannel('fastify.request.handler') as unknown as { subscribe(s: Record<string, (m: unknown) => void>): void }).subscribe({
+    start() {},
+    // A handler that threw or returned synchronously ends here; a promise's ends at asyncEnd.
+    end(message) {
+      if (!(message as { async?: boolean }).async) finish(message);
+    },
+    asyncStart() {},
+    asyncEnd: finish,
+    error() {},
+  });
+}
+
 function subscribeHandlerChannel(): void {
+  if (middlewareSpansEnabled()) traceHandlerChannel();
   const noop = () => {};
   (dc.tracingChannel('fastify.request.handler') as unknown as { subscribe(s: Record<string, (m: unknown) => void>): void }).subscribe({
     start: onHandlerStart,
@@ -65,6 +115,27 @@ function subscribeHandlerChannel(): void {
 interface RouteOptions {
   url?: unknown;
   onRequest?: Fn | Fn[];
+  handler?: Fn;
+}
+
+/** fastify 4's handler, with its span (TRACING_AGENT_MIDDLEWARE_SPANS). */
+function traceHandler(handler: Fn, url: string): Fn {
+  return function (this: unknown, request: FastifyRequest) {
+    let span: Span | undefined;
+    try {
+      if (guard.enabled) span = startHandlerSpan(request?.raw, url);
+    } catch (err) {
+      guard.fail(err);
+    }
+    if (span === undefined) return handler.apply(this, arguments as unknown as unknown[]);
+    const traced = span;
+    // (request, reply): no callback among them; a returned promise ends the span when it settles.
+    return applyInSpan(traced, () => callTraced(traced, handler, this, arguments, undefined, false));
+  };
+}
+
+function applyInSpan<T>(span: Span, fn: () => T): T {
+  return runInContext(contextWithSpan(activeContext(), span), fn);
 }
 
 /** An onRequest hook that names the request by its route (added first, so a hook that answers early still leaves it named). */
@@ -80,6 +151,7 @@ function onRoute(routeOptions: RouteOptions): void {
   try {
     if (typeof routeOptions.url !== 'string') return;
     const hook = namingHook(routeOptions.url);
+    if (handlerSpans && typeof routeOptions.handler === 'function') routeOptions.handler = traceHandler(routeOptions.handler, routeOptions.url);
     const existing = routeOptions.onRequest;
     routeOptions.onRequest = existing === undefined ? [hook] : [hook, ...(Array.isArray(existing) ? existing : [existing])];
   } catch (err) {
@@ -109,7 +181,10 @@ interface HookLists {
  * not through the factory: a replaced package export would not reach an ESM
  * import of fastify on Node 20 and 22.
  */
+let handlerSpans = false;
+
 function wrapHooks(original: Fn): Fn {
+  handlerSpans = middlewareSpansEnabled();
   return function Hooks(this: unknown) {
     const hooks = new (original as unknown as new () => HookLists)();
     if (guard.enabled) {

@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const { get } = require('./processes');
 
 const SERVER = 2;
+const INTERNAL = 1;
 const ERROR = 2;
 
 /** Requests every url of `expected` ({url: [name, route, status]}), waits for their server spans, returns a lookup by url.path. */
@@ -14,6 +15,8 @@ async function requestAll(receiver, baseUrl, expected) {
   const paths = new Set(Object.keys(expected));
   const spans = await receiver.waitForSpans((s) => s.filter((x) => x.kind === SERVER && paths.has(x.attributes['url.path'])).length >= paths.size);
   const servers = spans.filter((s) => s.kind === SERVER);
+  // The default output: one server span per request, no middleware or handler spans.
+  assert.deepEqual(spans.filter((s) => s.kind === INTERNAL).map((s) => s.name), [], 'no INTERNAL spans unless TRACING_AGENT_MIDDLEWARE_SPANS=true');
   return { spans, servers, at: (url) => servers.find((s) => s.attributes['url.path'] === url) };
 }
 

@@ -272,7 +272,7 @@ const TABLE = {
     T({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,redis' }, hooks, WITHOUT('pg', 'redis')),
     T({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'undici' }, hooks, WITHOUT('fetch')),
     T({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,fetch', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'fetch' }, hooks, ['http']),
-    T({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'koa' }, hooks, ALL_HOOKS, /OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown name "koa" ignored/),
+    T({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'restify' }, hooks, ALL_HOOKS, /OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown name "restify" ignored/),
     T({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'none' }, hooks, ALL_HOOKS),
   ],
   TRACING_AGENT_EXIT_TIMEOUT: [
@@ -386,7 +386,7 @@ describe('config: `tracing-agent config` and the README table', function () {
     assert.match(out, /^\s+service\s+shop$/m);
     assert.match(out, /^\s+export\s+otlp http\/protobuf http:\/\/localhost:4318\/v1\/traces \+ jaeger http\/thrift.binary http:\/\/jaeger:14268\/api\/traces$/m);
     assert.match(out, /^\s+sampler\s+parentbased_traceidratio\(1\)$/m);
-    assert.match(out, /^\s+hooks\s+http,fetch,express,fastify,mysql2/m);
+    assert.match(out, /^\s+hooks\s+http,fetch,express,fastify,koa,hapi,nestjs,mysql2/m);
     assert.match(out, /^\* OTEL_EXPORTER_OTLP_HEADERS\s+authorization=\*\*\*$/m);
     assert.match(out, /^\* OTEL_EXPORTER_JAEGER_PASSWORD\s+\*\*\*$/m);
     assert.match(out, /^  OTEL_BSP_SCHEDULE_DELAY\s+5000  \(default\)$/m);

@@ -116,7 +116,7 @@ export const VARIABLES: readonly VariableDoc[] = [
   {
     name: 'TRACING_AGENT_MIDDLEWARE_SPANS',
     default: 'false',
-    meaning: '`true` adds an INTERNAL span per middleware (`middleware - <name>`) and route handler (`request handler - <route>`) of express, fastify and koa (NestJS through its platform) under each request\'s server span.',
+    meaning: '`true` adds an INTERNAL span per middleware (`middleware - <name>`) and route handler (`request handler - <route>`) of express, fastify, koa and hapi (NestJS through its platform) under each request\'s server span.',
   },
 ];
 

@@ -1,8 +1,8 @@
 'use strict';
 // TRACING_AGENT_MIDDLEWARE_SPANS=true: one INTERNAL span per middleware
 // (`middleware - <name>`) and route handler (`request handler - <route>`) under
-// the request's server span, for express, fastify and koa (NestJS through its
-// platform). (Without the
+// the request's server span, for express, fastify, koa and hapi (NestJS through
+// its platform); what a handler calls is a child of its span. (Without the
 // variable, every web spec checks that there is none.)
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
@@ -68,6 +68,22 @@ describe('middleware and handler spans (TRACING_AGENT_MIDDLEWARE_SPANS=true)', f
       assert.equal(handler.name, 'request handler - /v1/orgs/:orgId/members/:member');
       assert.equal(handler.parentSpanId, server.spanId);
       assert.ok(handler.endTimeUnixNano <= server.endTimeUnixNano);
+    });
+  }
+
+  for (const [name, file, env] of [
+    ['express (the repository\'s)', 'express-app.cjs', {}],
+    [`@hapi/hapi ${newest('@hapi/hapi')}`, 'hapi-app.cjs', { HAPI_MODULE: packageAt('@hapi/hapi', 'latest') }],
+  ]) {
+    it(`${name}: what a handler calls is a child of its span`, async () => {
+      const { server, spans } = await traced(file, { ...env, CALL_URL: `${receiver.url}/anything` }, '/call', 1);
+      const handler = spans.find((s) => s.name === 'request handler - /call');
+      assert.ok(handler, spans.map((s) => s.name).join(', '));
+      assert.equal(handler.kind, INTERNAL);
+      const call = spans.find((s) => s.scope.name === 'tracing-agent/fetch');
+      assert.ok(call, `the fetch span: ${spans.map((s) => s.name).join(', ')}`);
+      assert.equal(call.parentSpanId, handler.spanId, 'the call under the handler');
+      assert.equal(server.attributes['http.route'], '/call');
     });
   }
 

@@ -5,7 +5,7 @@
 // oldest of each major and the registry's newest; CommonJS and ESM; both flags.
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
-const { agentEnv, startService, fixture } = require('./support/processes');
+const { agentEnv, startService, get, fixture } = require('./support/processes');
 const { oldestAndNewest, packageAt } = require('./support/deps');
 const { requestAll, checkRoutes, checkErrors } = require('./support/web');
 
@@ -19,6 +19,7 @@ const EXPECTED = {
   '/boom/async': ['GET /boom/async', '/boom/async', 500],
   '/v1/boom/handled': ['GET /v1/boom/handled', '/v1/boom/handled', 503],
   '/bad': ['GET /bad', '/bad', 400],
+  '/boom/sent': ['GET /boom/sent', '/boom/sent', 500],
   '/nothing/here': ['GET', undefined, 404],
 };
 
@@ -61,9 +62,18 @@ describe('fastify', function () {
             ['/boom/async', 'RangeError', 'async failure', 500],
             ['/v1/boom/handled', 'Error', 'handled failure', 503],
             ['/bad', 'Error', 'bad input', 400],
+            ['/boom/sent', 'SyntaxError', 'sent failure', 500],
           ],
           /fastify-routes\.cjs/,
         );
+        // A hook's error before the handler: recorded; named on fastify 4 (its naming hook runs first), unnamed on 5 (the channel starts at the handler).
+        const guarded = await get(`${svc.url}/guarded`);
+        assert.equal(guarded.status, 401);
+        const spans = await receiver.waitForSpans((s) => s.some((x) => x.attributes['url.path'] === '/guarded'));
+        const span = spans.find((x) => x.attributes['url.path'] === '/guarded');
+        assert.equal(span.events.find((e) => e.name === 'exception').attributes['exception.message'], 'no entry');
+        assert.equal(span.status.code, 0, 'a 401 is not an error');
+        assert.equal(span.attributes['http.route'], v.version.startsWith('4') ? '/guarded' : undefined);
         for (const url of ['/users/7', '/nothing/here']) assert.equal(at(url).events.length, 0, `${url}: no event`);
         assert.doesNotMatch(svc.output().stderr, /tracing-agent/, 'no warning from the agent');
       } finally {

@@ -5,10 +5,11 @@
 //
 // fastify 5 publishes the `fastify.request.handler` TracingChannel: its start
 // carries the matched route (`route.url`, prefixes included), its error the
-// error a handler or preHandler hook threw or rejected with; nothing is patched.
-// fastify 4 publishes nothing: each instance gets an onRoute hook, which gives
-// every route an onRequest hook naming it, and an onError hook (fastify runs
-// it for every error it handles, before the app's error handler).
+// error a handler or preHandler hook threw or rejected with. fastify 4
+// publishes nothing: each instance gets an onRoute hook, which gives every
+// route an onRequest hook naming it. On both, each instance gets an onError
+// hook (fastify runs it for every error it handles, before the app's error
+// handler): errors sent with reply.send() or raised by other hooks too.
 
 import type { Span } from '@opentelemetry/api';
 import * as dc from 'node:diagnostics_channel';
@@ -175,21 +176,25 @@ interface HookLists {
   onError?: Fn[];
 }
 
-/**
- * lib/hooks' Hooks: the hook lists of a root instance (fastify.js makes one per
- * instance; plugins copy their parent's), given ours first. Patched in place,
- * not through the factory: a replaced package export would not reach an ESM
- * import of fastify on Node 20 and 22.
- */
+/** TRACING_AGENT_MIDDLEWARE_SPANS, read when fastify 4 loads. */
 let handlerSpans = false;
 
-function wrapHooks(original: Fn): Fn {
-  handlerSpans = middlewareSpansEnabled();
+/**
+ * lib/hooks' Hooks: the hook lists of a root instance (fastify.js makes one per
+ * instance; plugins copy their parent's), given ours first: on fastify 4 the
+ * onRoute hook that names routes, on both the onError hook (fastify 5's
+ * channel reports only what a handler throws, not an error sent with
+ * reply.send() or raised by a hook). Patched in place, not through the
+ * factory: a replaced package export would not reach an ESM import of
+ * fastify on Node 20 and 22.
+ */
+function wrapHooks(original: Fn, nameRoutes: boolean): Fn {
+  if (nameRoutes) handlerSpans = middlewareSpansEnabled();
   return function Hooks(this: unknown) {
     const hooks = new (original as unknown as new () => HookLists)();
     if (guard.enabled) {
       try {
-        hooks.onRoute?.push(onRoute);
+        if (nameRoutes) hooks.onRoute?.push(onRoute);
         hooks.onError?.push(onError);
       } catch (err) {
         guard.fail(err);
@@ -203,8 +208,8 @@ export const integration: Integration = {
   name: 'fastify',
   targets: [
     // Each module declares both majors, so that neither warns of an unknown version on the other.
-    { package: 'fastify', versions: '>=4 <5', file: 'lib/hooks', patch: (exports) => wrap(exports, 'Hooks', wrapHooks) },
-    { package: 'fastify', versions: '>=5 <6', file: 'lib/hooks' },
+    { package: 'fastify', versions: '>=4 <5', file: 'lib/hooks', patch: (exports) => wrap(exports, 'Hooks', (original) => wrapHooks(original, true)) },
+    { package: 'fastify', versions: '>=5 <6', file: 'lib/hooks', patch: (exports) => wrap(exports, 'Hooks', (original) => wrapHooks(original, false)) },
     { package: 'fastify', versions: '>=4 <5' },
     { package: 'fastify', versions: '>=5 <6', subscribe: subscribeHandlerChannel },
   ],

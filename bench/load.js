@@ -7,13 +7,13 @@
 // alternate every fraction of a second see the same drift; separate runs of a
 // few seconds each do not.
 //
-// usage: node load.js PORT[,PORT…] CONNECTIONS WARMUP_MS MEASURE_MS [SLICE_MS]
+// usage: node load.js PORT[,PORT…] CONNECTIONS WARMUP_MS MEASURE_MS [SLICE_MS] [PATH]
 //   → prints {"rps": [per server, over whole rounds], "rounds": [[per server: that turn's req/s], …]}
 const net = require('node:net');
 
-const [portList, connections, warmupMs, measureMs, sliceMs = '100'] = process.argv.slice(2);
+const [portList, connections, warmupMs, measureMs, sliceMs = '100', requestPath = '/'] = process.argv.slice(2);
 const ports = portList.split(',').map(Number);
-const REQUEST = Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+const REQUEST = Buffer.from(`GET ${requestPath} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
 const MARK = 'HTTP/1.1 ';
 
 let turn = 0; // the server whose turn it is

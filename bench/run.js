@@ -3,7 +3,7 @@
 // node in the same run, in interleaved rounds, reported as medians and ratios
 // (this machine is shared and noisy: single absolute times mean little).
 //
-// BENCH_ROUNDS (default 5) sets the rounds (for throughput, 12 s of turns with fresh servers each); BENCH_ONLY=throughput,startup,exit,install,extra picks sections;
+// BENCH_ROUNDS (default 5) sets the rounds (for throughput, 12 s of turns with fresh servers each); BENCH_ONLY=throughput,express,startup,exit,install,extra picks sections;
 // BENCH_PIN=0 lets the scheduler place the throughput processes (pinned with taskset by default);
 // BENCH_BASELINE=DIR (another built checkout) adds its throughput and startup rows, measured in the same run.
 const { fork, spawn, spawnSync, execFileSync } = require('node:child_process');
@@ -14,7 +14,7 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
-const ONLY = (process.env.BENCH_ONLY || 'throughput,startup,exit,install,extra').split(',');
+const ONLY = (process.env.BENCH_ONLY || 'throughput,express,startup,exit,install,extra').split(',');
 const AGENT = ['--import', 'tracing-agent/register'];
 // Another built checkout of the agent (e.g. a worktree of the previous release), measured in the same
 // run as this one: throughput and startup rows for it appear beside the current agent's.
@@ -71,9 +71,9 @@ async function startHelper(file, execArgv = [], env = {}, cpu = undefined) {
 const SLICE_MS = 100;
 
 /** Load for the servers in turns (see load.js); resolves with each server's req/s, overall and per round of turns. */
-function runLoad(ports, warmupMs, measureMs) {
+function runLoad(ports, warmupMs, measureMs, requestPath = '/') {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(__dirname, 'load.js'), ports.join(','), String(CONNECTIONS), String(warmupMs), String(measureMs), String(SLICE_MS)]);
+    const p = spawn(process.execPath, [path.join(__dirname, 'load.js'), ports.join(','), String(CONNECTIONS), String(warmupMs), String(measureMs), String(SLICE_MS), requestPath]);
     pin(p.pid, 1);
     let out = '';
     p.stdout.on('data', (d) => (out += d));
@@ -151,6 +151,46 @@ async function throughput() {
   // Part of the figure above (on Node 24, with memory its Maglev compiler takes for the hot paths).
   const rssContext = added('context');
   row('peak RSS added, AsyncLocalStorage alone, no agent', `${bareRss.toFixed(1)} MiB`, `${median(rss.map((p) => p[at.context])).toFixed(1)} MiB`, `${rssContext < 0 ? '−' : '+'}${Math.abs(rssContext).toFixed(1)} MiB`, 'reference', undefined);
+}
+
+/**
+ * An express app (a route with a parameter, GET /users/:id) with every request
+ * traced and exported, beside the same app on bare node: what a real framework
+ * leaves of the agent's cost (the route naming included), in the same turns as above.
+ */
+async function expressThroughput() {
+  const seconds = 8;
+  console.log(`express: an express app, GET /users/:id, bare and traced side by side, taking turns under ${CONNECTIONS} keep-alive connections; ${ROUNDS} rounds of ${seconds} s, fresh servers each`);
+  const sink = await startHelper('sink.cjs', [], {}, 1);
+  const cases = {
+    bare: { argv: [], env: {} },
+    traced: { argv: AGENT, env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`, OTEL_SERVICE_NAME: 'bench-express' } },
+  };
+  const turns = [];
+  let dropped = false;
+  for (let r = 0; r < ROUNDS; r++) {
+    const servers = [];
+    for (const name of Object.keys(cases)) servers.push(await startHelper('express.cjs', cases[name].argv, cases[name].env, 0));
+    const load = await runLoad(servers.map((s) => s.port), 2000, seconds * 1000, '/users/42');
+    for (const server of servers) server.child.kill('SIGKILL');
+    if (/spans dropped/.test(servers[1].stderr)) dropped = true;
+    turns.push(...load.rounds);
+    console.log(`  round ${r + 1}: bare ${Math.round(load.rps[0])} req/s, traced ${Math.round(load.rps[1])} req/s (${load.rounds.length} turns each)`);
+  }
+  sink.child.send('stats');
+  const stats = await once(sink.child, (m) => m && m.requests !== undefined);
+  sink.child.kill('SIGKILL');
+  const delivered = stats.requests > 0 && !dropped;
+  const ratios = turns.map((t) => t[1] / t[0]).sort((a, b) => a - b);
+  const rps = (i) => Math.round(median(turns.map((t) => t[i])));
+  row(
+    'throughput, express app with a parameter route, every request traced + exported',
+    rps(0),
+    rps(1),
+    `${median(ratios).toFixed(2)}× bare express (middle half of ${ratios.length} rounds of turns: ${ratios[Math.floor(ratios.length / 4)].toFixed(2)}–${ratios[Math.floor((3 * ratios.length) / 4)].toFixed(2)})${delivered ? '' : ' (spans dropped)'}`,
+    'reference',
+    undefined,
+  );
 }
 
 function timeRun(args, env = {}) {
@@ -280,6 +320,7 @@ function extras() {
 async function main() {
   console.log(`tracing-agent benchmark on Node ${process.version}, ${os.cpus().length} cores; medians of interleaved rounds\n`);
   if (ONLY.includes('throughput')) await throughput();
+  if (ONLY.includes('express')) await expressThroughput();
   if (ONLY.includes('startup')) startup();
   if (ONLY.includes('exit')) await exitDelays();
   if (ONLY.includes('install')) install();

@@ -108,6 +108,16 @@ export const VARIABLES: readonly VariableDoc[] = [
     default: 'sanitized',
     meaning: 'SQL text recorded in `db.query.text`: `sanitized` (literals replaced by `?`), `raw`, or `off`.',
   },
+  {
+    name: 'TRACING_AGENT_LOG_CORRELATION',
+    default: 'true',
+    meaning: 'Log records written inside a span through pino, winston or bunyan get `trace_id`, `span_id` and `trace_flags` (fields the record already has are kept); `false` leaves loggers untouched.',
+  },
+  {
+    name: 'TRACING_AGENT_MIDDLEWARE_SPANS',
+    default: 'false',
+    meaning: '`true` adds an INTERNAL span per middleware (`middleware - <name>`) and route handler (`request handler - <route>`) of express, fastify, koa and hapi (NestJS through its platform) under each request\'s server span.',
+  },
 ];
 
 const USAGE = `usage: tracing-agent config [--json | --markdown] [--strict]

@@ -264,15 +264,15 @@ const TABLE = {
     T({}, hooks, ALL_HOOKS),
     T({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' }, hooks, ['http']),
     T({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: ' HTTP , undici,pg' }, hooks, ['http', 'fetch', 'pg']),
-    T({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,express' }, hooks, ['http'], /^OTEL_NODE_ENABLED_INSTRUMENTATIONS: unknown name "express" ignored \(known: http, fetch, /),
-    T({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'express' }, hooks, ALL_HOOKS, /OTEL_NODE_ENABLED_INSTRUMENTATIONS="express" names nothing known; using http,fetch/),
+    T({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,mongodb' }, hooks, ['http'], /^OTEL_NODE_ENABLED_INSTRUMENTATIONS: unknown name "mongodb" ignored \(known: http, fetch, /),
+    T({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'mongodb' }, hooks, ALL_HOOKS, /OTEL_NODE_ENABLED_INSTRUMENTATIONS="mongodb" names nothing known; using http,fetch/),
     T({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'None' }, hooks, []),
   ],
   OTEL_NODE_DISABLED_INSTRUMENTATIONS: [
     T({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,redis' }, hooks, WITHOUT('pg', 'redis')),
     T({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'undici' }, hooks, WITHOUT('fetch')),
     T({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,fetch', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'fetch' }, hooks, ['http']),
-    T({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'koa' }, hooks, ALL_HOOKS, /OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown name "koa" ignored/),
+    T({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'restify' }, hooks, ALL_HOOKS, /OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown name "restify" ignored/),
     T({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'none' }, hooks, ALL_HOOKS),
   ],
   TRACING_AGENT_EXIT_TIMEOUT: [
@@ -285,6 +285,16 @@ const TABLE = {
     T({ TRACING_AGENT_DB_QUERY_TEXT: 'raw' }, (c) => c.dbQueryText, 'raw'),
     T({ TRACING_AGENT_DB_QUERY_TEXT: 'OFF' }, (c) => c.dbQueryText, 'off'),
     T({ TRACING_AGENT_DB_QUERY_TEXT: 'verbatim' }, (c) => c.dbQueryText, 'sanitized', /TRACING_AGENT_DB_QUERY_TEXT="verbatim" is not one of sanitized, raw, off; using sanitized/),
+  ],
+  TRACING_AGENT_LOG_CORRELATION: [
+    T({}, (c) => c.logCorrelation, true),
+    T({ TRACING_AGENT_LOG_CORRELATION: 'FALSE' }, (c) => c.logCorrelation, false),
+    T({ TRACING_AGENT_LOG_CORRELATION: 'off' }, (c) => c.logCorrelation, true, /TRACING_AGENT_LOG_CORRELATION="off" is not true or false; using true/),
+  ],
+  TRACING_AGENT_MIDDLEWARE_SPANS: [
+    T({}, (c) => c.middlewareSpans, false),
+    T({ TRACING_AGENT_MIDDLEWARE_SPANS: 'true' }, (c) => c.middlewareSpans, true),
+    T({ TRACING_AGENT_MIDDLEWARE_SPANS: 'yes' }, (c) => c.middlewareSpans, false, /TRACING_AGENT_MIDDLEWARE_SPANS="yes" is not true or false; using false/),
   ],
 };
 
@@ -367,7 +377,7 @@ describe('config: `tracing-agent config` and the README table', function () {
       OTEL_EXPORTER_JAEGER_PASSWORD: 's3cret',
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '2',
-      OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,express',
+      OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,mongodb',
     });
     assert.equal(result.code, 0, result.stderr);
     const out = result.stdout;
@@ -376,12 +386,12 @@ describe('config: `tracing-agent config` and the README table', function () {
     assert.match(out, /^\s+service\s+shop$/m);
     assert.match(out, /^\s+export\s+otlp http\/protobuf http:\/\/localhost:4318\/v1\/traces \+ jaeger http\/thrift.binary http:\/\/jaeger:14268\/api\/traces$/m);
     assert.match(out, /^\s+sampler\s+parentbased_traceidratio\(1\)$/m);
-    assert.match(out, /^\s+hooks\s+http,fetch,mysql2/m);
+    assert.match(out, /^\s+hooks\s+http,fetch,express,fastify,koa,hapi,nestjs,mysql2/m);
     assert.match(out, /^\* OTEL_EXPORTER_OTLP_HEADERS\s+authorization=\*\*\*$/m);
     assert.match(out, /^\* OTEL_EXPORTER_JAEGER_PASSWORD\s+\*\*\*$/m);
     assert.match(out, /^  OTEL_BSP_SCHEDULE_DELAY\s+5000  \(default\)$/m);
     assert.match(out, /^\* OTEL_TRACES_SAMPLER_ARG\s+1  \(default; set to "2"\)$/m);
-    assert.match(out, /Warnings \(2\):\n  - OTEL_TRACES_SAMPLER_ARG="2" is not a ratio between 0 and 1; using 1\n  - OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown name "express" ignored/);
+    assert.match(out, /Warnings \(2\):\n  - OTEL_TRACES_SAMPLER_ARG="2" is not a ratio between 0 and 1; using 1\n  - OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown name "mongodb" ignored/);
 
     const strict = await configCommand(['--strict', '--json'], { OTEL_TRACES_SAMPLER: 'sometimes', OTEL_EXPORTER_JAEGER_PASSWORD: 's3cret' });
     assert.equal(strict.code, 1, 'warnings fail --strict');
@@ -499,7 +509,7 @@ describe('config: span limits and hook selection, end to end', function () {
   for (const c of [
     { env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'fetch' }, scopes: ['tracing-agent/http'], fetchPropagates: false, httpPropagates: true },
     { env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'undici' }, scopes: ['tracing-agent/fetch'], fetchPropagates: true, httpPropagates: false },
-    { env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,express' }, scopes: ['tracing-agent/http'], fetchPropagates: false, httpPropagates: true, warning: /unknown name "express" ignored/ },
+    { env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,mongodb' }, scopes: ['tracing-agent/http'], fetchPropagates: false, httpPropagates: true, warning: /unknown name "mongodb" ignored/ },
     { env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http,fetch' }, scopes: [], fetchPropagates: false, httpPropagates: false },
   ]) {
     it(`${Object.entries(c.env).map(([k, v]) => `${k}=${v}`)}: spans from ${c.scopes.join(' and ') || 'no hook'} only`, async () => {

@@ -7,7 +7,7 @@ import type * as Http from 'node:http';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import Module = require('node:module');
 import * as dc from 'node:diagnostics_channel';
-import { activeContext, applyInContext, contextWithSpan, currentStore, isTracingSuppressed, ROOT_CONTEXT } from '../context';
+import { activeContext, applyInContext, contextWithSpan, currentStore, isTracingSuppressed, ROOT_CONTEXT, spanFromContext } from '../context';
 import { headersGetter, propagation } from '../propagation';
 import { hookTracer } from '../provider';
 import { normalizeMethod, redactQuery, redactUrl, splitHostHeader } from '../semconv';
@@ -15,15 +15,18 @@ import { onBuiltinImport } from '../loader/esm-builtins';
 import { HookGuard, recordError, SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_ERROR } from '../loader/trace-call';
 import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
+import { dbStatusCode, scrubErrorText } from './shared/db-errors';
 
 const guard = new HookGuard('http');
 const tracer = hookTracer('http');
 const kSpan = Symbol('tracing-agent.span');
 const kContext = Symbol('tracing-agent.context');
 const kErrored = Symbol('tracing-agent.errored');
+const kRoute = Symbol('tracing-agent.route');
+const kError = Symbol('tracing-agent.error');
 
 type Traced = { [kSpan]?: Span; [kContext]?: Context; [kErrored]?: boolean };
-type ServerRequest = Http.IncomingMessage & Traced & { route?: { path?: unknown }; baseUrl?: string };
+type ServerRequest = Http.IncomingMessage & Traced & { [kRoute]?: string; [kError]?: Exception };
 type ServerResponse = Http.ServerResponse & Traced;
 type ClientRequest = Http.ClientRequest & Traced;
 
@@ -73,20 +76,21 @@ function endServerSpan(res: ServerResponse, span: Span): void {
   try {
     const status = res.statusCode;
     span.setAttribute('http.response.status_code', status);
-    // Frameworks that route (Express and its kin) leave the matched route on the request.
+    // What a web framework's integration told about the request (see setRoute, recordServerError).
     const req = res.req as ServerRequest | undefined;
-    const route = req?.route?.path;
-    if (typeof route === 'string') {
-      const full = (req?.baseUrl ?? '') + route;
-      span.setAttribute('http.route', full);
-      span.updateName(`${normalizeMethod(req?.method)} ${full}`);
+    const route = req?.[kRoute];
+    if (route !== undefined) {
+      span.setAttribute('http.route', route);
+      span.updateName(`${normalizeMethod(req?.method)} ${route}`);
     }
     if (!res.writableFinished) {
       span.setAttribute('error.type', 'aborted');
       span.setStatus({ code: STATUS_ERROR, message: 'connection closed before the response was complete' });
     } else if (status >= 500) {
-      span.setAttribute('error.type', String(status));
-      span.setStatus({ code: STATUS_ERROR });
+      // A 4xx is the app's answer, not a failure of the server: only a 5xx is an error (semconv).
+      const err = req?.[kError];
+      span.setAttribute('error.type', err?.type ?? String(status));
+      span.setStatus({ code: STATUS_ERROR, message: err?.message });
     }
   } catch (err) {
     guard.fail(err);
@@ -138,6 +142,58 @@ function patchIncomingMessageEmit(proto: { emit: (...args: any[]) => boolean }):
     if (ctx === undefined || !hasAppListener(this, event) || currentStore() === ctx) return original.apply(this, arguments as unknown as any[]);
     return applyInContext(ctx, original, this, arguments);
   });
+}
+
+// ---- for the web frameworks' integrations (express.ts, fastify.ts, …) ----
+
+/** The last exception recorded for a request, for its status if the response is a 5xx. */
+interface Exception {
+  type: string;
+  message: string;
+  /** The value thrown: the same error seen again (by the next error handler) is recorded once. */
+  source: unknown;
+}
+
+/**
+ * Names the request's server span by the route the framework matched, as the
+ * app declared it (`/users/:id`): `http.route` and the span name `{method} {route}`,
+ * set when the response ends (the last call wins; a request no route matched keeps `{method}`).
+ */
+export function setRoute(req: Http.IncomingMessage, route: string): void {
+  (req as ServerRequest)[kRoute] = route;
+}
+
+/** The route set for the request so far (see setRoute). */
+export function routeOf(req: Http.IncomingMessage): string | undefined {
+  return (req as ServerRequest)[kRoute];
+}
+
+/** The server span of a traced request (undefined when the request is not traced). */
+export function serverSpanOf(req: Http.IncomingMessage): Span | undefined {
+  const ctx = (req as ServerRequest)[kContext];
+  return ctx === undefined ? undefined : spanFromContext(ctx);
+}
+
+/**
+ * An exception the framework's error path handled for this request: an
+ * exception event on the server span now (once per error), and, if the
+ * response turns out a 5xx, ERROR status with its message and its type as
+ * `error.type`. Quoted values in a database error's message and stack become `?`,
+ * as on the query's own span.
+ */
+export function recordServerError(req: Http.IncomingMessage, err: unknown): void {
+  const request = req as ServerRequest;
+  const ctx = request[kContext];
+  if (ctx === undefined || err === undefined || err === null) return;
+  const span = spanFromContext(ctx);
+  if (span === undefined || !span.isRecording()) return;
+  const e = (typeof err === 'object' ? err : {}) as { code?: unknown; name?: unknown; message?: unknown; stack?: unknown };
+  if (request[kError]?.source === err) return;
+  const scrub = dbStatusCode(err) !== undefined ? scrubErrorText : (text: string) => text;
+  const type = typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'Error';
+  const message = scrub(typeof e.message === 'string' ? e.message : String(err));
+  span.recordException({ code: typeof e.code === 'string' ? e.code : undefined, name: type, message, stack: typeof e.stack === 'string' ? scrub(e.stack) : undefined });
+  request[kError] = { type, message, source: err };
 }
 
 // ---- client ----

@@ -31,6 +31,16 @@ const OLDEST = {
   mysql2: '2.0.0',
   // The app's own API copy: 1.3 is the oldest the agent's globals serve.
   '@opentelemetry/api': '1.3.0',
+  // Layer#handle_request, which the express hook wraps, came with 4.9.
+  express: '4.9.0',
+  fastify: '4.0.0',
+  pino: '8.0.0',
+  winston: '3.0.0',
+  bunyan: '1.0.0',
+  koa: '2.0.0',
+  // The router koa's oldest is tested with (route names come from whichever router sets ctx._matchedRoute).
+  '@koa/router': '12.0.0',
+  '@hapi/hapi': '21.0.0',
 };
 
 const dirName = (name, version) => path.join(CACHE, `${name.replace('/', '+')}-${version}`);
@@ -169,6 +179,38 @@ function install(name, version, prefix) {
   }
 }
 
+/**
+ * Packages that only work together (a framework's core and its adapters), installed into one
+ * folder: `packageSetAt('nest-11.0.0', ['@nestjs/core@11.0.0', ...])` → its node_modules. An exact
+ * set is installed once; a set with `latest` in it once a day (the label should say which).
+ * Records each package's installed version as tested.
+ */
+function packageSetAt(label, specs) {
+  const prefix = path.join(CACHE, `set-${label}`);
+  const modules = path.join(prefix, 'node_modules');
+  const names = specs.map((spec) => spec.slice(0, spec.lastIndexOf('@') > 0 ? spec.lastIndexOf('@') : spec.length));
+  if (!names.every((name) => fs.existsSync(path.join(modules, name, 'package.json')))) {
+    const tmp = `${prefix}.${process.pid}.tmp`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp, { recursive: true });
+    try {
+      execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', tmp, ...specs], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (err) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      throw new Error(`npm could not install ${specs.join(' ')}: ${String(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`);
+    }
+    fs.rmSync(prefix, { recursive: true, force: true });
+    try {
+      fs.renameSync(tmp, prefix);
+    } catch (err) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      if (!fs.existsSync(modules)) throw err;
+    }
+  }
+  for (const name of names) recordVersion(name, readJson(path.join(modules, name, 'package.json')).version);
+  return modules;
+}
+
 /** Version of the project's own copy of `name` (node_modules), for test titles. */
 function projectVersion(name) {
   return readJson(path.join(ROOT, 'node_modules', name, 'package.json')).version;
@@ -235,4 +277,4 @@ function oldestAndNewest(name, oldest = OLDEST[name]) {
   return [entry('oldest', oldest, {}), newestEntry];
 }
 
-module.exports = { OLDEST, packageAt, ensurePackage, newest, newestInfo, oldestAndNewest, projectPackage, projectVersion, recordVersion, unsupportedReason, CACHE };
+module.exports = { OLDEST, packageAt, packageSetAt, ensurePackage, newest, newestInfo, oldestAndNewest, projectPackage, projectVersion, recordVersion, unsupportedReason, CACHE };

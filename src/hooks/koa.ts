@@ -1,0 +1,129 @@
+// koa 2 and 3: the request's server span named by the route a router matched
+// (`@koa/router` and `koa-router` leave it in `ctx._matchedRoute`, with the
+// prefixes of nested routers), and the errors koa's own error path
+// (`ctx.onerror`) answers recorded on the server span (see http.ts).
+//
+// The route is read once the app's middleware has run: a middleware of ours
+// goes first in every app's stack when the app makes its request handler.
+
+import type { Span } from '@opentelemetry/api';
+import type { IncomingMessage } from 'node:http';
+import { activeContext, contextWithSpan, isTracingSuppressed, runInContext } from '../context';
+import { callTraced, HookGuard, SPAN_KIND_INTERNAL, type Fn } from '../loader/trace-call';
+import type { Integration } from '../loader/types';
+import { wrap } from '../loader/wrap';
+import { hookTracer } from '../provider';
+import { recordServerError, serverSpanOf, setRoute } from './http';
+import { middlewareSpanName, middlewareSpansEnabled } from './shared/web';
+
+const guard = new HookGuard('koa');
+const tracer = hookTracer('koa');
+const kTraced = Symbol('tracing-agent.koa.traced');
+/** TRACING_AGENT_MIDDLEWARE_SPANS, read when koa loads. */
+let middlewareSpans = false;
+
+/**
+ * A middleware with its span (TRACING_AGENT_MIDDLEWARE_SPANS): from its call
+ * until the promise it returns settles, which in koa's onion includes the
+ * middleware after it.
+ */
+function traceMiddleware(fn: Fn): Fn {
+  const name = middlewareSpanName(fn.name);
+  const traced = function (this: unknown, ctx: Context) {
+    const parent = activeContext();
+    let span: Span | undefined;
+    try {
+      if (guard.enabled && !isTracingSuppressed(parent) && ctx.req !== undefined && serverSpanOf(ctx.req)?.isRecording()) {
+        span = tracer.startSpan(name, { kind: SPAN_KIND_INTERNAL, attributes: { 'koa.type': 'middleware', 'koa.name': fn.name || '<anonymous>' } }, parent);
+      }
+    } catch (err) {
+      guard.fail(err);
+    }
+    if (span === undefined) return fn.apply(this, arguments as unknown as unknown[]);
+    const s = span;
+    // `next` is the last argument but not a callback: the returned promise ends the span.
+    return runInContext(contextWithSpan(parent, s), () => callTraced(s, fn, this, [ctx, arguments[1]], undefined, false));
+  };
+  (traced as unknown as Record<symbol, boolean>)[kTraced] = true;
+  return traced;
+}
+
+interface Context {
+  req?: IncomingMessage;
+  _matchedRoute?: unknown;
+}
+
+function nameRoute(ctx: Context): void {
+  if (!guard.enabled) return;
+  try {
+    const route = ctx._matchedRoute;
+    if (typeof route === 'string' && ctx.req !== undefined) setRoute(ctx.req, route);
+  } catch (err) {
+    guard.fail(err);
+  }
+}
+
+/** Ours, first in the stack: names the request when everything after it is done, also when it failed. */
+function traceRoute(ctx: Context, next: () => Promise<unknown>): Promise<unknown> {
+  return next().then(
+    (value) => {
+      nameRoute(ctx);
+      return value;
+    },
+    (err) => {
+      nameRoute(ctx);
+      throw err;
+    },
+  );
+}
+
+/** Application#callback: the request handler an app makes (app.listen() calls it); our middleware goes in first. */
+function wrapCallback(original: Fn): Fn {
+  return function callback(this: { middleware?: unknown[] }) {
+    if (guard.enabled) {
+      try {
+        const stack = this.middleware;
+        if (Array.isArray(stack) && stack[0] !== traceRoute) stack.unshift(traceRoute);
+        if (middlewareSpans && Array.isArray(stack)) {
+          for (let i = 1; i < stack.length; i++) {
+            const fn = stack[i] as Fn;
+            if (typeof fn === 'function' && !(fn as unknown as Record<symbol, boolean>)[kTraced]) stack[i] = traceMiddleware(fn);
+          }
+        }
+      } catch (err) {
+        guard.fail(err);
+      }
+    }
+    return original.apply(this, arguments as unknown as unknown[]);
+  };
+}
+
+/** ctx.onerror: koa's answer to an error a middleware threw (also called with null when a response ends). */
+function wrapOnerror(original: Fn): Fn {
+  return function onerror(this: Context, err: unknown) {
+    if (guard.enabled && err != null && this.req !== undefined) {
+      try {
+        recordServerError(this.req, err);
+      } catch (e) {
+        guard.fail(e);
+      }
+    }
+    return original.apply(this, arguments as unknown as unknown[]);
+  };
+}
+
+export const integration: Integration = {
+  name: 'koa',
+  targets: [
+    {
+      package: 'koa',
+      versions: '>=2 <4',
+      patch: (Application) => {
+        middlewareSpans = middlewareSpansEnabled();
+        wrap(Application?.prototype, 'callback', wrapCallback);
+      },
+    },
+    // lib/context exports the prototype of every app's ctx.
+    { package: 'koa', versions: '>=2 <4', file: 'lib/context', patch: (context) => wrap(context, 'onerror', wrapOnerror) },
+  ],
+};

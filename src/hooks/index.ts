@@ -3,6 +3,7 @@
 // ones. To add a library: a file here exporting `integration`, and a line below.
 
 import type { Integration } from '../loader/types';
+import { integration as amqplib } from './amqplib';
 import { integration as betterSqlite3 } from './better-sqlite3';
 import { integration as fetch } from './fetch';
 import { integration as http } from './http';
@@ -12,4 +13,4 @@ import { integration as mysql2 } from './mysql2';
 import { integration as pg } from './pg';
 import { integration as redis } from './redis';
 
-export const INTEGRATIONS: readonly Integration[] = [http, fetch, pg, mysql2, mysql, redis, ioredis, betterSqlite3];
+export const INTEGRATIONS: readonly Integration[] = [http, fetch, pg, mysql2, mysql, redis, ioredis, betterSqlite3, amqplib];

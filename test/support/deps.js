@@ -30,6 +30,8 @@ const OLDEST = {
   mysql: '2.17.1',
   // The app's own API copy: 1.3 is the oldest the agent's globals serve.
   '@opentelemetry/api': '1.3.0',
+  // The oldest amqplib whose publish, consume and settle methods are those patched (lib/channel*.js).
+  amqplib: '0.5.5',
 };
 
 const dirName = (name, version) => path.join(CACHE, `${name.replace('/', '+')}-${version}`);

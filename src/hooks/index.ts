@@ -6,6 +6,7 @@ import type { Integration } from '../loader/types';
 import { integration as amqplib } from './amqplib';
 import { integration as betterSqlite3 } from './better-sqlite3';
 import { integration as fetch } from './fetch';
+import { integration as grpc } from './grpc';
 import { integration as http } from './http';
 import { integration as ioredis } from './ioredis';
 import { integration as mysql } from './mysql';
@@ -13,4 +14,4 @@ import { integration as mysql2 } from './mysql2';
 import { integration as pg } from './pg';
 import { integration as redis } from './redis';
 
-export const INTEGRATIONS: readonly Integration[] = [http, fetch, pg, mysql2, mysql, redis, ioredis, betterSqlite3, amqplib];
+export const INTEGRATIONS: readonly Integration[] = [http, fetch, pg, mysql2, mysql, redis, ioredis, betterSqlite3, amqplib, grpc];

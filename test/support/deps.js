@@ -32,6 +32,7 @@ const OLDEST = {
   '@opentelemetry/api': '1.3.0',
   // The oldest amqplib whose publish, consume and settle methods are those patched (lib/channel*.js).
   amqplib: '0.5.5',
+  '@grpc/grpc-js': '1.0.0',
 };
 
 const dirName = (name, version) => path.join(CACHE, `${name.replace('/', '+')}-${version}`);

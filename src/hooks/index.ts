@@ -11,7 +11,8 @@ import { integration as http } from './http';
 import { integration as ioredis } from './ioredis';
 import { integration as mysql } from './mysql';
 import { integration as mysql2 } from './mysql2';
+import { integration as nats } from './nats';
 import { integration as pg } from './pg';
 import { integration as redis } from './redis';
 
-export const INTEGRATIONS: readonly Integration[] = [http, fetch, pg, mysql2, mysql, redis, ioredis, betterSqlite3, amqplib, grpc];
+export const INTEGRATIONS: readonly Integration[] = [http, fetch, pg, mysql2, mysql, redis, ioredis, betterSqlite3, amqplib, grpc, nats];

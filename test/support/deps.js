@@ -33,6 +33,10 @@ const OLDEST = {
   // The oldest amqplib whose publish, consume and settle methods are those patched (lib/channel*.js).
   amqplib: '0.5.5',
   '@grpc/grpc-js': '1.0.0',
+  // nats before 2.7 cannot read from its socket on Node 20 and later (a Buffer.slice recursion), agent or not.
+  nats: '2.7.0',
+  // Its core (@nats-io/nats-core) and @nats-io/jetstream are released with it, version for version.
+  '@nats-io/transport-node': '3.0.0',
 };
 
 const dirName = (name, version) => path.join(CACHE, `${name.replace('/', '+')}-${version}`);

@@ -9,10 +9,11 @@ import { integration as fetch } from './fetch';
 import { integration as grpc } from './grpc';
 import { integration as http } from './http';
 import { integration as ioredis } from './ioredis';
+import { integration as mqtt } from './mqtt';
 import { integration as mysql } from './mysql';
 import { integration as mysql2 } from './mysql2';
 import { integration as nats } from './nats';
 import { integration as pg } from './pg';
 import { integration as redis } from './redis';
 
-export const INTEGRATIONS: readonly Integration[] = [http, fetch, pg, mysql2, mysql, redis, ioredis, betterSqlite3, amqplib, grpc, nats];
+export const INTEGRATIONS: readonly Integration[] = [http, fetch, pg, mysql2, mysql, redis, ioredis, betterSqlite3, amqplib, grpc, nats, mqtt];

@@ -37,6 +37,7 @@ const OLDEST = {
   nats: '2.7.0',
   // Its core (@nats-io/nats-core) and @nats-io/jetstream are released with it, version for version.
   '@nats-io/transport-node': '3.0.0',
+  mqtt: '5.0.0',
 };
 
 const dirName = (name, version) => path.join(CACHE, `${name.replace('/', '+')}-${version}`);

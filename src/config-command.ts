@@ -108,6 +108,11 @@ export const VARIABLES: readonly VariableDoc[] = [
     default: 'sanitized',
     meaning: 'SQL text recorded in `db.query.text`: `sanitized` (literals replaced by `?`), `raw`, or `off`.',
   },
+  {
+    name: 'TRACING_AGENT_GRAPHQL_SPANS',
+    default: 'execute',
+    meaning: 'GraphQL spans: `execute` (one per operation executed), `phases` (also one per parse and per validate), or `all` (also one per call of a resolver the app wrote).',
+  },
 ];
 
 const USAGE = `usage: tracing-agent config [--json | --markdown] [--strict]

@@ -69,6 +69,8 @@ export interface Config {
   exitTimeoutMs: number;
   /** What of a SQL query is recorded: sanitised text (literals → ?), the raw text, or none. */
   dbQueryText: 'sanitized' | 'raw' | 'off';
+  /** GraphQL spans: the execution only, also parse and validate, or also the app's resolvers. */
+  graphqlSpans: 'execute' | 'phases' | 'all';
   /** Every variable read, for `tracing-agent config`. */
   entries: ConfigEntry[];
   warnings: string[];
@@ -431,6 +433,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const exitTimeoutMs = r.int('TRACING_AGENT_EXIT_TIMEOUT', 2000, 0, 60000);
   const dbQueryText = r.choice<'sanitized' | 'raw' | 'off'>('TRACING_AGENT_DB_QUERY_TEXT', ['sanitized', 'raw', 'off'], 'sanitized');
+  const graphqlSpans = r.choice<'execute' | 'phases' | 'all'>('TRACING_AGENT_GRAPHQL_SPANS', ['execute', 'phases', 'all'], 'execute');
 
   return {
     disabled,
@@ -453,6 +456,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hooks,
     exitTimeoutMs,
     dbQueryText,
+    graphqlSpans,
     entries: r.entries,
     warnings: r.warnings,
   };

@@ -6,6 +6,7 @@ import type { Integration } from '../loader/types';
 import { integration as amqplib } from './amqplib';
 import { integration as betterSqlite3 } from './better-sqlite3';
 import { integration as fetch } from './fetch';
+import { integration as graphql } from './graphql';
 import { integration as grpc } from './grpc';
 import { integration as http } from './http';
 import { integration as ioredis } from './ioredis';
@@ -16,4 +17,4 @@ import { integration as nats } from './nats';
 import { integration as pg } from './pg';
 import { integration as redis } from './redis';
 
-export const INTEGRATIONS: readonly Integration[] = [http, fetch, pg, mysql2, mysql, redis, ioredis, betterSqlite3, amqplib, grpc, nats, mqtt];
+export const INTEGRATIONS: readonly Integration[] = [http, fetch, pg, mysql2, mysql, redis, ioredis, betterSqlite3, amqplib, grpc, nats, mqtt, graphql];

@@ -5,17 +5,25 @@
 
 import type { Context, Span } from '@opentelemetry/api';
 import * as dc from 'node:diagnostics_channel';
-import { activeContext, bindChannelContext, isTracingSuppressed } from '../context';
+import { activeContext, bindChannelContext, contextWithSpan, isTracingSuppressed } from '../context';
 import type { EndSpan, HookGuard } from './trace-call';
 
 export interface ChannelTracing<M extends object> {
   guard: HookGuard;
   /** The span for the call this message describes, or undefined to leave it untraced. */
   start(message: M, parent: Context): Span | undefined;
-  /** Ends the span, recording the error if the call failed. */
-  end: EndSpan;
+  /** Ends the span, recording the error if the call failed; the message holds what the call returned, if the library says. */
+  end(span: Span, err: unknown, message: M): void;
   /** The library traces this channel with traceSync (no `asyncEnd`): the span ends on `end`. */
   sync?: boolean;
+  /**
+   * The library publishes `end` with the `result` of a call that returned at
+   * once, and `asyncEnd` only for one that returned a promise (graphql 17):
+   * the span ends on `end` when the result is there.
+   */
+  mixed?: boolean;
+  /** The span is active while the call runs, and in everything it starts (bindStore on `start`). */
+  active?: boolean;
 }
 
 const subscribed = new Set<string>();
@@ -31,26 +39,37 @@ export function traceChannel<M extends object>(name: string, how: ChannelTracing
     if (span === undefined) return;
     spans.delete(message);
     try {
-      end(span, (message as { error?: unknown }).error);
+      end(span, (message as { error?: unknown }).error, message);
     } catch (err) {
       guard.fail(err);
     }
   };
+  const open = (message: M, parent: Context): Span | undefined => {
+    if (!guard.enabled || isTracingSuppressed(parent)) return undefined;
+    try {
+      const span = start(message, parent);
+      if (span !== undefined) spans.set(message, span);
+      return span;
+    } catch (err) {
+      guard.fail(err);
+      return undefined;
+    }
+  };
+  if (how.active) {
+    // The transform runs as the call starts, before `start` is published: the span begins here.
+    bindChannelContext(dc.channel(`tracing:${name}:start`), (message: M) => {
+      const parent = activeContext();
+      const span = open(message, parent);
+      return span === undefined ? parent : contextWithSpan(parent, span);
+    });
+  }
   (dc.tracingChannel(name) as unknown as { subscribe(s: dc.TracingChannelSubscribers<M>): void }).subscribe({
     start(message: M) {
-      if (!guard.enabled) return;
-      const parent = activeContext();
-      if (isTracingSuppressed(parent)) return;
-      try {
-        const span = start(message, parent);
-        if (span !== undefined) spans.set(message, span);
-      } catch (err) {
-        guard.fail(err);
-      }
+      if (!how.active) open(message, activeContext());
     },
     end(message: M) {
       // A synchronous throw publishes `error` then `end`, and nothing after.
-      if (how.sync || (message as { error?: unknown }).error !== undefined) finish(message);
+      if (how.sync || (message as { error?: unknown }).error !== undefined || (how.mixed && 'result' in message)) finish(message);
     },
     asyncStart() {},
     asyncEnd: finish,

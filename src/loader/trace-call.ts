@@ -10,6 +10,7 @@ import { log } from '../log';
 
 export type Fn = (...args: any[]) => any;
 
+export const SPAN_KIND_INTERNAL = 0;
 export const SPAN_KIND_SERVER = 1;
 export const SPAN_KIND_CLIENT = 2;
 export const SPAN_KIND_PRODUCER = 3;

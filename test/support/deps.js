@@ -38,6 +38,7 @@ const OLDEST = {
   // Its core (@nats-io/nats-core) and @nats-io/jetstream are released with it, version for version.
   '@nats-io/transport-node': '3.0.0',
   mqtt: '5.0.0',
+  graphql: '16.0.0',
 };
 
 const dirName = (name, version) => path.join(CACHE, `${name.replace('/', '+')}-${version}`);

@@ -286,6 +286,12 @@ const TABLE = {
     T({ TRACING_AGENT_DB_QUERY_TEXT: 'OFF' }, (c) => c.dbQueryText, 'off'),
     T({ TRACING_AGENT_DB_QUERY_TEXT: 'verbatim' }, (c) => c.dbQueryText, 'sanitized', /TRACING_AGENT_DB_QUERY_TEXT="verbatim" is not one of sanitized, raw, off; using sanitized/),
   ],
+  TRACING_AGENT_GRAPHQL_SPANS: [
+    T({}, (c) => c.graphqlSpans, 'execute'),
+    T({ TRACING_AGENT_GRAPHQL_SPANS: 'phases' }, (c) => c.graphqlSpans, 'phases'),
+    T({ TRACING_AGENT_GRAPHQL_SPANS: ' ALL ' }, (c) => c.graphqlSpans, 'all'),
+    T({ TRACING_AGENT_GRAPHQL_SPANS: 'resolvers' }, (c) => c.graphqlSpans, 'execute', /TRACING_AGENT_GRAPHQL_SPANS="resolvers" is not one of execute, phases, all; using execute/),
+  ],
 };
 
 describe('config: every variable, good, bad and edge values', () => {

@@ -40,6 +40,14 @@ interface HeadersModule {
 
 /** Each copy's headers module (headers.js loads before protocol.js), by package directory. */
 const headerModules = new Map<string, HeadersModule>();
+/** Each copy's ProtocolHandler.prototype → its package directory. */
+const copyOf = new WeakMap<object, string>();
+
+/** The headers module of the copy of the library `protocol` (a ProtocolHandler) belongs to. */
+function headersFor(protocol: object): HeadersModule | undefined {
+  const baseDir = copyOf.get(Object.getPrototypeOf(protocol) as object);
+  return baseDir === undefined ? undefined : headerModules.get(baseDir);
+}
 
 const hdrsGetter: TextMapGetter<MsgHdrs> = {
   keys: (h) => h.keys(),
@@ -99,7 +107,7 @@ function wrapPublish(original: Fn): Fn {
       if (subject.startsWith('$JS.ACK.')) {
         span = startSettle(subject, data, parent);
       } else {
-        const hdrs = headerModules.get(this.__tracingAgentBaseDir as string);
+        const hdrs = headersFor(this);
         // A server without headers (NATS < 2.2) gets the message as the app sent it.
         const headersAllowed = !(this.info && this.info.headers === false);
         span = startSend(this, subject, data, parent);
@@ -146,7 +154,7 @@ function text(value: Uint8Array | string | undefined): string {
 
 function startDelivery(protocol: any, sub: any, msg: MsgArg, data: Uint8Array, subject: string): [Span, Context] {
   let parent: Context = ROOT_CONTEXT;
-  const hdrs = headerModules.get(protocol.__tracingAgentBaseDir as string);
+  const hdrs = headersFor(protocol);
   if (hdrs !== undefined && typeof msg.hdr === 'number' && msg.hdr > -1) {
     try {
       parent = extractFrom(hdrs.MsgHdrsImpl.decode(data.subarray(0, msg.hdr)), hdrsGetter);
@@ -195,7 +203,7 @@ function wrapProcessMsg(original: Fn): Fn {
 function patchProtocol(exports: any, module: LoadedModule): void {
   const proto = exports?.ProtocolHandler?.prototype;
   if (typeof proto?.publish !== 'function' || typeof proto.processMsg !== 'function') throw new Error('unexpected shape: no ProtocolHandler#publish / #processMsg');
-  Object.defineProperty(proto, '__tracingAgentBaseDir', { value: module.baseDir, enumerable: false });
+  copyOf.set(proto, module.baseDir);
   wrap(proto, 'publish', wrapPublish);
   wrap(proto, 'processMsg', wrapProcessMsg);
 }

@@ -1,9 +1,9 @@
 'use strict';
-// `npm run demo`: the local viewer, two services running under the agent
+// `npm run demo`: the local viewer, services running under the agent
 // (frontend → backend, the backend on SQLite, and on PostgreSQL and Redis when
-// they answer on their default local ports), some traffic including one
-// failing request, and the viewer's URL to open. The viewer keeps running
-// until Ctrl-C.
+// they answer on their default local ports; frontend → RabbitMQ → worker when
+// RabbitMQ answers), some traffic including one failing request, and the
+// viewer's URL to open. The viewer keeps running until Ctrl-C.
 //
 //   npm run demo                 ports 16686 (page), 4318 (OTLP), … or any free ones when taken
 //   npm run demo -- --once       exit after the traffic (DEMO_ONCE=1 does the same)
@@ -95,13 +95,14 @@ function stop(child) {
 
 async function main() {
   const viewer = external || (await startTheViewer());
-  const [pg, redis] = await Promise.all([reachable(5432), reachable(6379)]);
+  const [pg, redis, amqp] = await Promise.all([reachable(5432), reachable(6379), reachable(5672)]);
   const stores = ['SQLite (better-sqlite3)', pg && 'PostgreSQL 127.0.0.1:5432', redis && 'Redis 127.0.0.1:6379'].filter(Boolean);
   const common = { OTEL_EXPORTER_OTLP_ENDPOINT: viewer.urls.otlp };
   let backend;
   let frontend;
+  let worker;
   const shutdown = async (code) => {
-    await Promise.all([stop(frontend), stop(backend)]);
+    await Promise.all([stop(frontend), stop(backend), stop(worker)]);
     await viewer.close();
     process.exit(code);
   };
@@ -114,15 +115,24 @@ async function main() {
 
   try {
     backend = await startService('backend', { ...common, DEMO_PG: pg ? '1' : '', DEMO_REDIS: redis ? '1' : '' });
-    frontend = await startService('frontend', { ...common, BACKEND_URL: backend.url });
+    // The queue hop only when RabbitMQ answers; the demo runs the same without it.
+    if (amqp) {
+      try {
+        worker = await startService('worker', { ...common, DEMO_AMQP: '1', DEMO_PG: pg ? '1' : '' });
+      } catch (err) {
+        say(`(${err.message}: no queue hop)`);
+      }
+    }
+    frontend = await startService('frontend', { ...common, BACKEND_URL: backend.url, DEMO_AMQP: worker ? '1' : '' });
   } catch (err) {
     console.error(err.message);
     return shutdown(1);
   }
 
-  say('tracing-agent demo: two services under `node --import tracing-agent/register`');
+  say(`tracing-agent demo: ${worker ? 'three' : 'two'} services under \`node --import tracing-agent/register\``);
   say(`  frontend  ${frontend.url}   (/order, /checkout)`);
   say(`  backend   ${backend.url}   (${stores.join(', ')})`);
+  if (worker) say(`  worker    RabbitMQ 127.0.0.1:5672, queue demo.orders${pg ? ' (PostgreSQL)' : ''}`);
   say(`  viewer    ${viewer.urls.ui}   receiving OTLP at ${viewer.urls.otlp}`);
   say();
 
@@ -143,7 +153,10 @@ async function main() {
     const failed = await fetch(`${viewer.urls.ui}/api/traces?service=frontend&operation=processPayment&limit=1000`).then((r) => r.json());
     traces = [...res.data, ...failed.data].filter((t) => t.spans.some((sp) => Number(sp.startTime) >= started * 1000));
     const withBackend = traces.filter((t) => Object.values(t.processes).some((p) => p.serviceName === 'backend'));
-    if (withBackend.length >= traffic.length || Date.now() > deadline) break;
+    // Each order also goes through the queue to the worker, when there is one.
+    const orders = traffic.filter((p) => p.startsWith('/order')).length;
+    const withWorker = traces.filter((t) => Object.values(t.processes).some((p) => p.serviceName === 'worker'));
+    if ((withBackend.length >= traffic.length && (!worker || withWorker.length >= orders)) || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const spans = traces.reduce((n, t) => n + t.spans.length, 0);

@@ -1,11 +1,13 @@
 'use strict';
-// The demo's sample services, one file for both roles (ROLE=frontend|backend).
+// The demo's sample services, one file for every role (ROLE=frontend|backend|worker).
 // Nothing in here knows about tracing except the one hand-made span
 // (`processOrder`, through @opentelemetry/api); everything else is traced by
 // the agent the services run under.
 //
-// frontend  GET /order     → processOrder: backend /stock (fetch) and /price (http.get) at once, then POST /reserve
+// frontend  GET /order     → processOrder: backend /stock (fetch) and /price (http.get) at once, then POST /reserve;
+//                            with DEMO_AMQP, then an `order placed` message to RabbitMQ (queue demo.orders)
 //           GET /checkout  → backend /pay, which fails (a query on a missing table): 500 → 502
+// worker    (DEMO_AMQP)    → consumes demo.orders: records each order (PostgreSQL when DEMO_PG is set), then acks
 // backend   GET /stock     → SQLite (better-sqlite3), cached in Redis when DEMO_REDIS is set
 //           GET /price     → PostgreSQL when DEMO_PG is set, else SQLite
 //           POST /reserve  → SQLite insert
@@ -28,8 +30,27 @@ function request(method, url) {
   });
 }
 
-function frontend() {
+const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+const ORDERS = 'demo.orders';
+
+/** A channel to RabbitMQ with the orders queue declared, or undefined when it cannot be had. */
+async function ordersChannel() {
+  try {
+    const amqp = require('amqplib');
+    const connection = await amqp.connect(AMQP_URL);
+    connection.on('error', () => {});
+    const channel = await connection.createChannel();
+    await channel.assertQueue(ORDERS, { durable: false });
+    return channel;
+  } catch (err) {
+    process.stderr.write(`${role}: RabbitMQ not usable (${err.message}); no order messages\n`);
+    return undefined;
+  }
+}
+
+async function frontend() {
   const backend = process.env.BACKEND_URL;
+  const orders = process.env.DEMO_AMQP ? await ordersChannel() : undefined;
   return {
     '/order': (req, res, url) =>
       tracer.startActiveSpan('processOrder', async (span) => {
@@ -43,6 +64,8 @@ function frontend() {
           const reserved = await request('POST', `${backend}/reserve?item=${item}`);
           span.setAttribute('order.total', Number(price.body));
           span.addEvent('order placed', { 'order.reservation': reserved.body });
+          // The worker picks it up from the queue: the trace goes on through RabbitMQ.
+          if (orders) orders.sendToQueue(ORDERS, Buffer.from(JSON.stringify({ item, reservation: reserved.body })));
           res.end(`order placed: ${stock}, price ${price.body}, reservation ${reserved.body}\n`);
         } catch (err) {
           span.recordException(err);
@@ -185,8 +208,32 @@ async function setUpBackend() {
   };
 }
 
+// The worker: no HTTP, only the queue. Each order is recorded, then acked.
+async function worker() {
+  const channel = await ordersChannel();
+  if (!channel) process.exit(1);
+  let pg;
+  if (process.env.DEMO_PG) {
+    const { Pool } = require('pg');
+    pg = new Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 2, connectionTimeoutMillis: 1000 });
+  }
+  await channel.consume(ORDERS, async (message) => {
+    const order = JSON.parse(message.content.toString());
+    try {
+      // A literal row, so the demo creates nothing in your database.
+      if (pg) await pg.query('SELECT $1::int AS item, $2::text AS reservation, now() AS recorded_at', [Number(order.item), order.reservation]);
+      channel.ack(message);
+    } catch (err) {
+      process.stderr.write(`worker: could not record ${order.reservation}: ${err.message}\n`);
+      channel.nack(message, false, false);
+    }
+  });
+  console.log('listening 0');
+}
+
 async function main() {
-  const routes = role === 'backend' ? await backend() : frontend();
+  if (role === 'worker') return worker();
+  const routes = role === 'backend' ? await backend() : await frontend();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://demo');
     const route = routes[url.pathname];

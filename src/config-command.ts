@@ -118,6 +118,11 @@ export const VARIABLES: readonly VariableDoc[] = [
     default: 'false',
     meaning: '`true` adds an INTERNAL span per middleware (`middleware - <name>`) and route handler (`request handler - <route>`) of express, fastify, koa and hapi (NestJS through its platform) under each request\'s server span.',
   },
+  {
+    name: 'TRACING_AGENT_GRAPHQL_SPANS',
+    default: 'execute',
+    meaning: 'GraphQL spans: `execute` (one per operation executed), `phases` (also one per parse and per validate), or `all` (also one per call of a resolver the app wrote).',
+  },
 ];
 
 const USAGE = `usage: tracing-agent config [--json | --markdown] [--strict]

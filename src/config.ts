@@ -73,6 +73,8 @@ export interface Config {
   logCorrelation: boolean;
   /** One INTERNAL span per middleware and request handler of the web frameworks (off by default: noise for most). */
   middlewareSpans: boolean;
+  /** GraphQL spans: the execution only, also parse and validate, or also the app's resolvers. */
+  graphqlSpans: 'execute' | 'phases' | 'all';
   /** Every variable read, for `tracing-agent config`. */
   entries: ConfigEntry[];
   warnings: string[];
@@ -437,6 +439,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dbQueryText = r.choice<'sanitized' | 'raw' | 'off'>('TRACING_AGENT_DB_QUERY_TEXT', ['sanitized', 'raw', 'off'], 'sanitized');
   const logCorrelation = r.bool('TRACING_AGENT_LOG_CORRELATION', true);
   const middlewareSpans = r.bool('TRACING_AGENT_MIDDLEWARE_SPANS', false);
+  const graphqlSpans = r.choice<'execute' | 'phases' | 'all'>('TRACING_AGENT_GRAPHQL_SPANS', ['execute', 'phases', 'all'], 'execute');
 
   return {
     disabled,
@@ -461,6 +464,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbQueryText,
     logCorrelation,
     middlewareSpans,
+    graphqlSpans,
     entries: r.entries,
     warnings: r.warnings,
   };

@@ -296,6 +296,12 @@ const TABLE = {
     T({ TRACING_AGENT_MIDDLEWARE_SPANS: 'true' }, (c) => c.middlewareSpans, true),
     T({ TRACING_AGENT_MIDDLEWARE_SPANS: 'yes' }, (c) => c.middlewareSpans, false, /TRACING_AGENT_MIDDLEWARE_SPANS="yes" is not true or false; using false/),
   ],
+  TRACING_AGENT_GRAPHQL_SPANS: [
+    T({}, (c) => c.graphqlSpans, 'execute'),
+    T({ TRACING_AGENT_GRAPHQL_SPANS: 'phases' }, (c) => c.graphqlSpans, 'phases'),
+    T({ TRACING_AGENT_GRAPHQL_SPANS: ' ALL ' }, (c) => c.graphqlSpans, 'all'),
+    T({ TRACING_AGENT_GRAPHQL_SPANS: 'resolvers' }, (c) => c.graphqlSpans, 'execute', /TRACING_AGENT_GRAPHQL_SPANS="resolvers" is not one of execute, phases, all; using execute/),
+  ],
 };
 
 describe('config: every variable, good, bad and edge values', () => {

@@ -666,6 +666,11 @@ describe('ui: the agent → viewer → query API', function () {
       const deps = (await getJson(`${viewer.ui}/api/dependencies?endTs=${Date.now()}&lookback=600000`)).body.data;
       assert.ok(deps.some((d) => d.parent === 'frontend' && d.child === 'backend' && d.callCount >= 6), JSON.stringify(deps));
       assert.ok(deps.some((d) => d.parent === 'backend' && d.child === 'sqlite'), JSON.stringify(deps));
+      // The queue hop (RabbitMQ runs wherever the tests do): the broker a node between the two services.
+      assert.ok(deps.some((d) => d.parent === 'frontend' && d.child === 'rabbitmq' && d.callCount >= 5), JSON.stringify(deps));
+      assert.ok(deps.some((d) => d.parent === 'rabbitmq' && d.child === 'worker' && d.callCount >= 5), JSON.stringify(deps));
+      assert.ok(!deps.some((d) => d.parent === 'frontend' && d.child === 'worker'), 'no edge around the broker');
+      assert.ok(deps.some((d) => d.parent === 'worker' && d.child === 'postgresql'), JSON.stringify(deps));
       const ops = (await getJson(`${viewer.ui}/api/operations?service=frontend&spanKind=internal`)).body.data.map((o) => o.name);
       assert.deepEqual(ops, ['processOrder', 'processPayment']);
     } finally {

@@ -206,8 +206,10 @@ function peerOf(span: Span): string | undefined {
 
 /**
  * Service-to-service call counts of the traces with a span in [endTs - lookback, endTs] (ms):
- * a span whose parent belongs to another service is one call parent → child (Jaeger's rule); a
- * client span with no child in the trace that names its peer or database adds a call to that.
+ * a span whose parent belongs to another service is one call parent → child (Jaeger's rule), or,
+ * for a message (a CONSUMER span under a PRODUCER span), one call to the broker its
+ * messaging.system names and one from it; a client or producer span with no child in the trace
+ * that names its peer, database or broker adds a call to that.
  */
 export function dependencies(store: Store, endTsMs: number, lookbackMs: number): Array<{ parent: string; child: string; callCount: number }> {
   const from = (endTsMs - lookbackMs) * 1000;
@@ -225,7 +227,14 @@ export function dependencies(store: Store, endTsMs: number, lookbackMs: number):
     for (const span of trace.spans.values()) hasChild.add(parentSpanID(span));
     for (const span of trace.spans.values()) {
       const parent = trace.spans.get(parentSpanID(span));
-      if (parent && parent.process.serviceName !== span.process.serviceName) count(parent.process.serviceName, span.process.serviceName);
+      if (parent && parent.process.serviceName !== span.process.serviceName) {
+        // A message through a broker: producer → broker → consumer, the broker a node of its own.
+        const broker = spanKind(parent) === 'producer' && spanKind(span) === 'consumer' ? tagValue(parent.tags, 'messaging.system') : undefined;
+        if (typeof broker === 'string' && broker) {
+          count(parent.process.serviceName, broker);
+          count(broker, span.process.serviceName);
+        } else count(parent.process.serviceName, span.process.serviceName);
+      }
       if (!hasChild.has(span.spanID)) {
         const peer = peerOf(span);
         if (peer && peer !== span.process.serviceName) count(span.process.serviceName, peer);

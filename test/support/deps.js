@@ -41,6 +41,15 @@ const OLDEST = {
   // The router koa's oldest is tested with (route names come from whichever router sets ctx._matchedRoute).
   '@koa/router': '12.0.0',
   '@hapi/hapi': '21.0.0',
+  // The oldest amqplib whose publish, consume and settle methods are those patched (lib/channel*.js).
+  amqplib: '0.5.5',
+  '@grpc/grpc-js': '1.0.0',
+  // nats before 2.7 cannot read from its socket on Node 20 and later (a Buffer.slice recursion), agent or not.
+  nats: '2.7.0',
+  // Its core (@nats-io/nats-core) and @nats-io/jetstream are released with it, version for version.
+  '@nats-io/transport-node': '3.0.0',
+  mqtt: '5.0.0',
+  graphql: '16.0.0',
 };
 
 const dirName = (name, version) => path.join(CACHE, `${name.replace('/', '+')}-${version}`);

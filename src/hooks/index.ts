@@ -26,8 +26,8 @@ import { integration as redis } from './redis';
 import { integration as winston } from './winston';
 
 export const INTEGRATIONS: readonly Integration[] = [
-  http, fetch, express, fastify, koa, hapi, nestjs, graphql, grpc,
+  http, fetch, express, fastify, koa, hapi, nestjs,
   pg, mysql2, mysql, redis, ioredis, betterSqlite3,
-  amqplib, nats, mqtt,
+  amqplib, grpc, nats, mqtt, graphql,
   pino, winston, bunyan,
 ];

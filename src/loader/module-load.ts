@@ -74,7 +74,7 @@ function includeFor(name: string): string | RegExp {
 function watchEsModules(names: string[], onLoad: OnModuleLoad): void {
   const packages = [...new Set(names.map(packageName))];
   if (!inThreadHooks()) {
-    log.info(`${packages.join(', ')}: ES modules only, whose imports Node ${process.version} cannot watch (it can from 22.22.3, 24.11.1 and 25.1); not traced`);
+    log.info(`${packages.join(', ')}: ES modules only, whose imports Node ${process.version} cannot watch (it can from 22.22.3, 24.11.1 and 25.1); left unhooked`);
     return;
   }
   const { register } = require('import-in-the-middle/register-hooks.mjs') as { register(options: { include: (string | RegExp)[] }): void };

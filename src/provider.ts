@@ -15,6 +15,7 @@ import { activeContext, contextManager, contextWithSpan, RemoteParentSpan } from
 import type { SpanShared } from './span';
 import { log } from './log';
 import type { BatchProcessor } from './processor';
+import { appPackageVersion } from './loader/module-load';
 import type { Integration, LoadedModule } from './loader/types';
 import { OWN_API_VERSION, VERSION } from './version';
 
@@ -254,19 +255,7 @@ export function claimApiVersion(version: string): void {
 
 /** The version of the @opentelemetry/api the app would load, found from its main module's folder up. */
 function appApiVersion(): string | undefined {
-  const fs = require('node:fs') as typeof import('node:fs');
-  const path = require('node:path') as typeof import('node:path');
-  let dir = process.argv[1] ? path.dirname(path.resolve(process.argv[1])) : process.cwd();
-  for (;;) {
-    try {
-      return (JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', '@opentelemetry', 'api', 'package.json'), 'utf8')) as { version?: string }).version;
-    } catch {
-      // not here
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
+  return appPackageVersion('@opentelemetry/api') || undefined;
 }
 
 /**

@@ -2,7 +2,8 @@
 // How modules are found and patched, whichever way an app loads them: by
 // another path to a package's main file, a declared file inside a package,
 // process.getBuiltinModule, a package requiring itself while loading, exports a
-// hook replaces, and a library loaded before a programmatic start.
+// hook replaces, ES-module-only packages (watched only when the app has them
+// installed in a declared version), and a library loaded before a programmatic start.
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, runNode, startService, get, fixture } = require('./support/processes');
@@ -50,18 +51,30 @@ describe('the loader', function () {
     assert.equal(spans.find((s) => s.kind === SERVER).parentSpanId, client.spanId);
   });
 
-  it('a package requiring itself while loading is patched once, complete, with no warning from Node; a declared file inside a package is patched; exports a hook replaces are what every later require gets; an ES-module-only package is patched where in-thread hooks run', async () => {
-    const run = await runNode([fixture('loader-cases.cjs')], { env: agentEnv(undefined, {}) });
+  it('a package requiring itself while loading is patched once, complete, with no warning from Node; a declared file inside a package is patched; exports a hook replaces are what every later require gets; an ES-module-only package and a file inside it are patched where in-thread hooks run, one out of the declared range is not', async () => {
+    const run = await runNode([fixture('loader/cases.cjs')], { env: agentEnv(undefined, {}) });
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stderr, '', 'no warning (Node warns when a circular module\'s missing export is read)');
+    // Node warns when a circular module's missing export is read; without in-thread hooks the loader says once that esm-lib goes untraced.
+    assert.deepEqual(run.stderr.split('\n').filter(Boolean), IN_THREAD_HOOKS ? [] : [`tracing-agent info: esm-lib: ES modules only, whose imports Node ${process.version} cannot watch (it can from 22.22.3, 24.11.1 and 25.1); left unhooked`]);
     const result = JSON.parse(run.stdout);
     assert.deepEqual(result.calls.filter((c) => c.name === 'circ-lib'), [{ name: 'circ-lib', version: '1.2.3', complete: true }], 'patched once, after it finished loading');
     assert.deepEqual(result.calls.filter((c) => c.name === 'circ-lib/lib/inner'), [{ name: 'circ-lib/lib/inner', hasInner: true }]);
     assert.equal(result.greet, 'hello');
     assert.equal(result.inner, 'patched inner', 'the declared file was patched by declaration');
     assert.deepEqual(result.swap, [true, true, true], 'require, require again, require by path: the replacement each time');
-    // An ES-module-only package is hooked through import-in-the-middle, where the runtime has in-thread hooks.
-    assert.equal(result.esm, IN_THREAD_HOOKS ? 'patched hello' : 'hello');
+    // ES-module-only packages are hooked through import-in-the-middle, where the runtime has in-thread hooks.
+    const patched = IN_THREAD_HOOKS ? 'patched ' : '';
+    assert.deepEqual(result.esm, { greet: `${patched}hello`, inner: `${patched}inner`, old: 'hello' }, 'esm-lib and its lib/inner.js patched; esm-old 0.5.0 is outside its declared range');
+    assert.equal(result.importInTheMiddle, IN_THREAD_HOOKS);
+  });
+
+  it('ES-module-only packages declared but not installed in a declared version: no import-in-the-middle hooks, nothing said', async () => {
+    const run = await runNode([fixture('loader/cases.cjs')], { env: agentEnv(undefined, { LOADER_ESM: 'absent' }) });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stderr, '');
+    const result = JSON.parse(run.stdout);
+    assert.deepEqual(result.esm, { greet: 'hello', inner: 'inner', old: 'hello' });
+    assert.equal(result.importInTheMiddle, false, 'import-in-the-middle is not even loaded');
   });
 
   it('a traced library loaded before a programmatic start(): one clear warning naming each', async () => {

@@ -1,10 +1,18 @@
 'use strict';
 // NestJS on platform-express and platform-fastify under the agent: routes named
 // by the express or fastify integration (global prefix, controller and method
-// paths), and on Nest 11 the controller and handler as attributes and the
-// exceptions Nest's filters answer on the server span. Nest 11's oldest set and
-// the registry's newest; CommonJS (11) and ESM; both flags.
+// paths), the controller and handler as attributes and the exceptions Nest's
+// filters answer on the server span. Nest 11's oldest set, its newest and the
+// registry's newest (12, ES modules only: its attributes and exceptions where
+// the runtime has in-thread loader hooks); CommonJS (11) and ESM; both flags.
+// Each app runs from a folder of its own whose node_modules holds its Nest, as a
+// real app's does: that is where the agent looks for ES-module-only packages.
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { supportsSyncHooks } = require('import-in-the-middle/supports-sync-hooks.mjs');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, startService, fixture } = require('./support/processes');
 const { newest, packageSetAt } = require('./support/deps');
@@ -34,6 +42,17 @@ function nestSet(version) {
   return () => packageSetAt(`nest-${version}`, [`@nestjs/core@${version}`, `@nestjs/common@${version}`, `@nestjs/platform-express@${version}`, `@nestjs/platform-fastify@${fastify}`, 'reflect-metadata@0.2', 'rxjs@7']);
 }
 
+/** A main file in a new folder under `root`, with `modules` as its node_modules, running fixtures/web/`file`. */
+function appBeside(root, modules, file) {
+  const dir = fs.mkdtempSync(path.join(root, 'app-'));
+  fs.symlinkSync(modules, path.join(dir, 'node_modules'), 'dir');
+  const target = fixture(`web/${file}`);
+  const esm = file.endsWith('.mjs');
+  const main = path.join(dir, esm ? 'main.mjs' : 'main.cjs');
+  fs.writeFileSync(main, esm ? `import ${JSON.stringify(pathToFileURL(target).href)};\n` : `require(${JSON.stringify(target)});\n`);
+  return main;
+}
+
 describe('nestjs', function () {
   this.timeout(60000);
   let receiver;
@@ -46,27 +65,35 @@ describe('nestjs', function () {
       { label: `nestjs 11.0.0 (oldest) on ${platform}`, version: '11.0.0', platform, file: 'nest-app.mjs', flag: 'import' },
       { label: `nestjs 11 (newest 11.x) on ${platform}`, version: '11', platform, file: 'nest-app.cjs', flag: 'import' },
       { label: `nestjs ${latest} (newest) on ${platform}`, version: latest, platform, file: 'nest-app.mjs', flag: 'import' },
+      { label: `nestjs ${latest} (newest) on ${platform}`, version: latest, platform, file: 'nest-app.mjs', flag: 'require' },
     );
   }
+  let apps;
 
   before(async function () {
     this.timeout(600000);
     receiver = await startReceiver();
     for (const version of new Set(variants.map((v) => v.version))) nestSet(version)();
+    apps = fs.mkdtempSync(path.join(os.tmpdir(), 'tracing-agent-nest-'));
   });
-  after(async () => receiver && receiver.close());
+  after(async () => {
+    if (apps) fs.rmSync(apps, { recursive: true, force: true });
+    if (receiver) await receiver.close();
+  });
   beforeEach(() => receiver.reset());
 
   for (const v of variants) {
-    const nest11 = major(v.version) === 11;
-    const title = `${v.label}, ${v.file.endsWith('.mjs') ? 'ESM' : 'CommonJS'} under ${v.flag === 'import' ? '--import' : '-r'}: routes with the global prefix${nest11 ? ', controller and handler, exceptions from the filters' : ' (Nest 12 is ES modules only: no controller attributes or filter exceptions, see README)'}`;
+    // Nest 12's files are ES modules, watched only where the runtime has in-thread loader hooks.
+    const handlers = major(v.version) === 11 || supportsSyncHooks();
+    const title = `${v.label}, ${v.file.endsWith('.mjs') ? 'ESM' : 'CommonJS'} under ${v.flag === 'import' ? '--import' : '-r'}: routes with the global prefix${handlers ? ', controller and handler, exceptions from the filters' : ` (Nest 12 is ES modules only, which Node ${process.version} cannot watch: routes only, see README)`}`;
     it(title, async () => {
-      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'nest-app', NEST_MODULES: nestSet(v.version)(), NEST_PLATFORM: v.platform });
-      const svc = await startService(fixture(`web/${v.file}`), { flag: v.flag, env, timeoutMs: 30000 });
+      const modules = nestSet(v.version)();
+      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'nest-app', NEST_MODULES: modules, NEST_PLATFORM: v.platform });
+      const svc = await startService(appBeside(apps, modules, v.file), { flag: v.flag, env, timeoutMs: 30000 });
       try {
         const { at } = await requestAll(receiver, svc.url, EXPECTED);
         checkRoutes(at, EXPECTED);
-        if (!nest11) return;
+        if (!handlers) return;
         for (const [url, [controller, callback]] of Object.entries(HANDLERS)) {
           assert.equal(at(url).attributes['nestjs.controller'], controller, url);
           assert.equal(at(url).attributes['nestjs.callback'], callback, url);

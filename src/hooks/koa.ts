@@ -5,8 +5,10 @@
 //
 // The route is read once the app's middleware has run: a middleware of ours
 // goes first in every app's stack when the app makes its request handler.
+// With TRACING_AGENT_MIDDLEWARE_SPANS=true, each middleware of the app, and
+// each handler and middleware of its routers, gets an INTERNAL span.
 
-import type { Span } from '@opentelemetry/api';
+import type { Attributes, Span } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import { activeContext, contextWithSpan, isTracingSuppressed, runInContext } from '../context';
 import { callTraced, HookGuard, SPAN_KIND_INTERNAL, type Fn } from '../loader/trace-call';
@@ -14,7 +16,7 @@ import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
 import { recordServerError, serverSpanOf, setRoute } from './http';
-import { middlewareSpanName, middlewareSpansEnabled } from './shared/web';
+import { handlerSpanName, middlewareSpanName, middlewareSpansEnabled } from './shared/web';
 
 const guard = new HookGuard('koa');
 const tracer = hookTracer('koa');
@@ -25,16 +27,21 @@ let middlewareSpans = false;
 /**
  * A middleware with its span (TRACING_AGENT_MIDDLEWARE_SPANS): from its call
  * until the promise it returns settles, which in koa's onion includes the
- * middleware after it.
+ * middleware after it. A route's handler (`handler`) is named by the route the
+ * router matched, which the router notes on ctx just before the route's
+ * handlers run.
  */
-function traceMiddleware(fn: Fn): Fn {
+function traceMiddleware(fn: Fn, handler = false): Fn {
   const name = middlewareSpanName(fn.name);
   const traced = function (this: unknown, ctx: Context) {
     const parent = activeContext();
     let span: Span | undefined;
     try {
       if (guard.enabled && !isTracingSuppressed(parent) && ctx.req !== undefined && serverSpanOf(ctx.req)?.isRecording()) {
-        span = tracer.startSpan(name, { kind: SPAN_KIND_INTERNAL, attributes: { 'koa.type': 'middleware', 'koa.name': fn.name || '<anonymous>' } }, parent);
+        const attributes: Attributes = { 'koa.type': handler ? 'router' : 'middleware', 'koa.name': fn.name || '<anonymous>' };
+        const route = handler && typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : undefined;
+        if (route !== undefined) attributes['http.route'] = route;
+        span = tracer.startSpan(handler ? handlerSpanName(route) : name, { kind: SPAN_KIND_INTERNAL, attributes }, parent);
       }
     } catch (err) {
       guard.fail(err);
@@ -46,6 +53,31 @@ function traceMiddleware(fn: Fn): Fn {
   };
   (traced as unknown as Record<symbol, boolean>)[kTraced] = true;
   return traced;
+}
+
+/** What @koa/router and koa-router put on the middleware routes() returns: the router, its layers, each with the functions it runs. */
+interface RouterLayer {
+  methods?: unknown[];
+  stack?: unknown[];
+}
+
+/**
+ * A router's own functions, each with its span: a route's (a layer with
+ * methods) as its handlers, the router's middleware (router.use) as middleware.
+ * Nested routers are copied into the router they are mounted on.
+ */
+function traceRouter(routes: { router?: { stack?: unknown } }): void {
+  const layers = routes.router?.stack;
+  if (!Array.isArray(layers)) return;
+  for (const layer of layers as (RouterLayer | undefined)[]) {
+    const stack = layer?.stack;
+    if (!Array.isArray(stack)) continue;
+    const handler = Array.isArray(layer?.methods) && layer.methods.length > 0;
+    for (let i = 0; i < stack.length; i++) {
+      const fn = stack[i] as Fn;
+      if (typeof fn === 'function' && !(fn as unknown as Record<symbol, boolean>)[kTraced]) stack[i] = traceMiddleware(fn, handler);
+    }
+  }
 }
 
 interface Context {
@@ -87,7 +119,9 @@ function wrapCallback(original: Fn): Fn {
         if (middlewareSpans && Array.isArray(stack)) {
           for (let i = 1; i < stack.length; i++) {
             const fn = stack[i] as Fn;
-            if (typeof fn === 'function' && !(fn as unknown as Record<symbol, boolean>)[kTraced]) stack[i] = traceMiddleware(fn);
+            if (typeof fn !== 'function' || (fn as unknown as Record<symbol, boolean>)[kTraced]) continue;
+            traceRouter(fn as { router?: { stack?: unknown } });
+            stack[i] = traceMiddleware(fn);
           }
         }
       } catch (err) {

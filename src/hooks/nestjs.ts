@@ -1,10 +1,10 @@
-// NestJS 11 (@nestjs/core): the controller and handler serving a request as
-// attributes of its server span (`nestjs.controller`, `nestjs.callback`, the
+// NestJS 11 and 12 (@nestjs/core): the controller and handler serving a request
+// as attributes of its server span (`nestjs.controller`, `nestjs.callback`, the
 // names OpenTelemetry's Nest instrumentation uses), and the exceptions Nest's
 // exception filters handle recorded on the server span (see http.ts). The
 // route itself is named by the express or fastify integration underneath.
-// (Nest 12 is published as ES modules only, whose inner files the loader does
-// not watch: its routes are named through express or fastify, nothing more.)
+// Nest 12 is published as ES modules only: its files are watched through
+// import-in-the-middle, where the runtime has in-thread hooks (see module-load.ts).
 
 import type { IncomingMessage } from 'node:http';
 import { HookGuard, type Fn } from '../loader/trace-call';
@@ -70,10 +70,15 @@ function wrapNext(original: Fn): Fn {
   };
 }
 
+const patchCreate = (exports: any) => wrap(exports?.RouterExecutionContext?.prototype, 'create', wrapCreate);
+const patchNext = (exports: any) => wrap(exports?.ExceptionsHandler?.prototype, 'next', wrapNext);
+
 export const integration: Integration = {
   name: 'nestjs',
   targets: [
-    { package: '@nestjs/core', versions: '>=11 <12', file: 'router/router-execution-context', patch: (exports) => wrap(exports?.RouterExecutionContext?.prototype, 'create', wrapCreate) },
-    { package: '@nestjs/core', versions: '>=11 <12', file: 'exceptions/exceptions-handler', patch: (exports) => wrap(exports?.ExceptionsHandler?.prototype, 'next', wrapNext) },
+    { package: '@nestjs/core', versions: '>=11 <12', file: 'router/router-execution-context', patch: patchCreate },
+    { package: '@nestjs/core', versions: '>=11 <12', file: 'exceptions/exceptions-handler', patch: patchNext },
+    { package: '@nestjs/core', versions: '>=12 <13', file: 'router/router-execution-context', esModule: true, patch: patchCreate },
+    { package: '@nestjs/core', versions: '>=12 <13', file: 'exceptions/exceptions-handler', esModule: true, patch: patchNext },
   ],
 };

@@ -17,7 +17,8 @@ interface ModuleInternals {
 }
 const M = Module as unknown as ModuleInternals;
 
-function packageName(id: string): string {
+/** The package a declared name belongs to: `@s/pkg/lib/x` → `@s/pkg`. */
+export function packageName(id: string): string {
   const parts = id.split('/');
   return id.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }

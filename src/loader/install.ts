@@ -4,7 +4,7 @@
 // target declares is still tried, with one warning naming it.
 
 import { log } from '../log';
-import { loadedBefore, packageVersion, watchModules } from './module-load';
+import { appPackageVersion, loadedBefore, packageVersion, watchModules } from './module-load';
 import type { Integration, LoadedModule, ModuleTarget } from './types';
 import { isBelow, satisfies } from './versions';
 
@@ -77,8 +77,17 @@ export function installIntegrations(integrations: readonly Integration[], enable
     }
   }
 
-  const esModules = [...watched.entries()].filter(([, list]) => list.some((w) => w.targets.some((t) => t.esModule))).map(([name]) => name);
-  const commonJs = [...watched.keys()].filter((name) => !esModules.includes(name));
+  // import-in-the-middle's hooks cost startup and see every import: they are
+  // asked for only when a version an ES-module target declares is installed for this app.
+  const appVersions = new Map<string, string>();
+  const appHas = (t: ModuleTarget) => {
+    if (!appVersions.has(t.package)) appVersions.set(t.package, appPackageVersion(t.package));
+    const version = appVersions.get(t.package) as string;
+    return version !== '' && satisfies(version, t.versions);
+  };
+  const declared = [...watched.entries()];
+  const commonJs = declared.filter(([, list]) => list.some((w) => w.targets.some((t) => !t.esModule))).map(([name]) => name);
+  const esModules = declared.filter(([, list]) => list.some((w) => w.targets.some((t) => t.esModule && appHas(t)))).map(([name]) => name);
   watchModules(commonJs, esModules, (exports, name, baseDir) => {
     const module: LoadedModule = { name, version: packageVersion(baseDir), baseDir };
     let result = exports;

@@ -5,9 +5,9 @@
 //   esm-commonjs.ts watches Module._load for exactly those calls;
 // - an ESM import of an ES-module-only package: import-in-the-middle's
 //   in-thread hooks, where the runtime can run them (Node ≥ 22.22.3, 24.11.1,
-//   26). They are registered only when such a package is declared: loading
-//   them costs ~20 ms of startup (Node 24, measured), and with them every
-//   module the app imports passes through their hooks.
+//   26). Loading them costs ~20 ms of startup (Node 24, measured), and with
+//   them every module the app imports passes through their hooks: install.ts
+//   asks for them only when the app has such a package installed.
 // ESM imports of built-ins are seen by esm-builtins.ts.
 // However many ways one copy of a module is seen, its callback runs once and
 // every later load gets the same (possibly replaced) exports.
@@ -16,7 +16,7 @@ import Module = require('node:module');
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { log } from '../log';
-import { watchEsmImportsOfCommonJs } from './esm-commonjs';
+import { packageName, watchEsmImportsOfCommonJs } from './esm-commonjs';
 
 /** Called with a module's exports, its declared name and its package directory ('' for built-ins); returns the exports to use. */
 export type OnModuleLoad = (exports: any, name: string, baseDir: string) => unknown;
@@ -61,24 +61,38 @@ function inThreadHooks(): boolean {
   }
 }
 
+/**
+ * What import-in-the-middle wraps: a package imported by its bare name; a file
+ * inside one by its path, as the package's own modules import it (relatively).
+ */
+function includeFor(name: string): string | RegExp {
+  if (packageName(name) === name) return name;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`/node_modules/${escaped}\\.m?js$`);
+}
+
 function watchEsModules(names: string[], onLoad: OnModuleLoad): void {
+  const packages = [...new Set(names.map(packageName))];
   if (!inThreadHooks()) {
-    log.info(`${names.join(', ')}: ES modules whose imports this Node cannot watch without an off-thread loader; not traced when imported`);
+    log.info(`${packages.join(', ')}: ES modules only, whose imports Node ${process.version} cannot watch (it can from 22.22.3, 24.11.1 and 25.1); left unhooked`);
     return;
   }
-  const { register } = require('import-in-the-middle/register-hooks.mjs') as { register(options: { include: string[] }): void };
-  const Hook = require('import-in-the-middle') as new (modules: string[], hook: (ns: any, name: string, baseDir: string | undefined) => unknown) => unknown;
-  register({ include: names });
-  // The namespace is patched in place (its exports are settable through it).
-  new Hook(names, (namespace, name, baseDir) => {
-    once(onLoad, namespace, name, baseDir ?? '');
+  const { register } = require('import-in-the-middle/register-hooks.mjs') as { register(options: { include: (string | RegExp)[] }): void };
+  const Hook = require('import-in-the-middle') as new (modules: string[], options: { internals: boolean }, hook: (ns: any, name: string, baseDir: string | undefined) => unknown) => unknown;
+  register({ include: names.map(includeFor) });
+  // With `internals`, a file inside a package is reported as
+  // `<package>/<path with its extension>` (path.sep between folders).
+  new Hook(packages, { internals: true }, (namespace, reported, baseDir) => {
+    const name = names.includes(reported) ? reported : reported.split(path.sep).join('/').replace(/\.m?js$/, '');
+    // The namespace is patched in place (its exports are settable through it).
+    if (names.includes(name)) once(onLoad, namespace, name, baseDir ?? '');
   });
 }
 
 /**
  * Watches `names`: packages (`pg`), package files as require names them without
  * `.js` (`pg/lib/client`, `mysql2/promise`) and built-ins (`http`); `esModules`
- * are packages that exist only as ES modules.
+ * are packages, or files inside them, that exist only as ES modules.
  */
 export function watchModules(names: string[], esModules: string[], onLoad: OnModuleLoad): void {
   if (names.length > 0) {
@@ -97,6 +111,22 @@ export function packageVersion(baseDir: string): string {
     return (JSON.parse(fs.readFileSync(path.join(baseDir, 'package.json'), 'utf8')) as { version?: string }).version ?? '';
   } catch {
     return '';
+  }
+}
+
+/**
+ * The version of package `name` installed for this app: its package.json in
+ * node_modules from the main module's folder upward, as Node would find it
+ * ('' when there is none).
+ */
+export function appPackageVersion(name: string): string {
+  let dir = process.argv[1] ? path.dirname(path.resolve(process.argv[1])) : process.cwd();
+  for (;;) {
+    const version = packageVersion(path.join(dir, 'node_modules', name));
+    if (version !== '') return version;
+    const parent = path.dirname(dir);
+    if (parent === dir) return '';
+    dir = parent;
   }
 }
 

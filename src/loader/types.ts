@@ -19,7 +19,11 @@ export interface ModuleTarget {
   versions: string;
   /** A file inside the package as `require` names it, without `.js` (`lib/client`); the package's main file when absent. */
   file?: string;
-  /** The package exists only as ES modules: patch gets its namespace, whose exports can be set through it. */
+  /**
+   * The package exists only as ES modules: patch gets its namespace, whose exports can be set through it.
+   * Watched only when the app has a version in `versions` installed (found from its main module's folder
+   * upward) and the runtime has in-thread loader hooks.
+   */
   esModule?: boolean;
   /** Patches the module's exports in place; an object or function it returns replaces the exports. */
   patch?(exports: any, module: LoadedModule): unknown;

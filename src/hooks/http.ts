@@ -10,7 +10,7 @@ import * as dc from 'node:diagnostics_channel';
 import { activeContext, applyInContext, contextWithSpan, currentStore, isTracingSuppressed, ROOT_CONTEXT } from '../context';
 import { headersGetter, propagation } from '../propagation';
 import { hookTracer } from '../provider';
-import { normalizeMethod, redactQuery, redactUrl, splitHostHeader } from '../semconv';
+import { normalizeMethod, originFormOf, redactQuery, redactUrl, splitHostHeader } from '../semconv';
 import { onBuiltinImport } from '../loader/esm-builtins';
 import { HookGuard, recordError, SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_ERROR } from '../loader/trace-call';
 import type { Integration } from '../loader/types';
@@ -31,7 +31,8 @@ type ClientRequest = Http.ClientRequest & Traced;
 
 function serverAttributes(req: ServerRequest, method: string): Attributes {
   const headers = req.headers;
-  const url = req.url ?? '/';
+  let url = req.url ?? '/';
+  if (url.charCodeAt(0) !== 47 /* / */) url = originFormOf(url);
   const q = url.indexOf('?');
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
   const attributes: Record<string, string | number> = {
@@ -157,7 +158,8 @@ function clientAttributes(req: ClientRequest, method: string, scheme: 'http' | '
     'http.request.method': method,
     'server.address': req.host,
     'server.port': port,
-    'url.full': redactUrl(`${scheme}://${authority}${req.path}`),
+    // A request through a proxy names its whole target in the path (absolute form).
+    'url.full': redactUrl(req.path.charCodeAt(0) === 47 /* / */ ? `${scheme}://${authority}${req.path}` : req.path),
   };
   if (method === '_OTHER') attributes['http.request.method_original'] = req.method;
   return attributes;

@@ -127,6 +127,7 @@ function describe(spans) {
  *   opts.status: answer this HTTP status instead of 200 (spans of such requests are not kept);
  *                change it later with receiver.setStatus(code)
  *   opts.silent: read requests but never answer them
+ *   opts.answer(request, receiver): { status, headers } to answer one request with (its spans are kept only for a 2xx)
  * Resolves with the Receiver: { url, endpoint, port, spans, requests, errors,
  *   waitForSpans(countOrPredicate, timeoutMs = 10000), setStatus(code), reset(), close() }.
  */
@@ -170,17 +171,20 @@ function startReceiver(opts = {}) {
         for (const check of receiver.waiters) check();
         return;
       }
-      request.status = status;
       request.spanCount = spans.length;
-      if (status < 200 || status >= 300) {
-        res.writeHead(status).end();
+      // opts.answer(request, receiver): { status, headers } for this request instead (e.g. 429 with Retry-After).
+      const custom = opts.answer ? opts.answer(request, receiver) : undefined;
+      request.status = custom ? custom.status : status;
+      if (request.status < 200 || request.status >= 300) {
+        res.writeHead(request.status, custom?.headers ?? {}).end();
+        for (const check of receiver.waiters) check();
         return;
       }
       receiver.spans.push(...spans);
       if (opts.closeEach) res.setHeader('connection', 'close');
       // An empty ExportTraceServiceResponse: no bytes in protobuf, {} in JSON.
-      if (contentType.startsWith('application/json')) res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
-      else res.writeHead(status, { 'content-type': 'application/x-protobuf' }).end();
+      if (contentType.startsWith('application/json')) res.writeHead(request.status, { 'content-type': 'application/json' }).end('{}');
+      else res.writeHead(request.status, { 'content-type': 'application/x-protobuf' }).end();
       for (const check of receiver.waiters) check();
     });
   };

@@ -304,7 +304,7 @@ class EnvReader {
    * exporter off (`invalid`): sending to a default instead would deliver the
    * app's spans somewhere nobody asked for.
    */
-  endpoint(name: string, exporter: string): { value: string | undefined; invalid: boolean } {
+  endpoint(name: string, exporter: string, fallback?: string): { value: string | undefined; invalid: boolean } {
     const raw = this.raw(name);
     let invalid = false;
     if (raw !== undefined) {
@@ -320,7 +320,7 @@ class EnvReader {
       }
     }
     const shown = raw === undefined ? undefined : maskUrl(raw);
-    this.record(name, shown, raw === undefined ? '(unset)' : invalid ? `(invalid: the ${exporter} exporter is off)` : shown!, raw === undefined || invalid);
+    this.record(name, shown, raw === undefined ? (fallback === undefined ? '(unset)' : maskUrl(fallback)) : invalid ? `(invalid: the ${exporter} exporter is off)` : shown!, raw === undefined || invalid);
     return { value: invalid ? undefined : raw, invalid };
   }
 }
@@ -360,13 +360,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 
   // OTLP: the signal-specific variable wins over the generic one (spec rule).
-  const generic = r.endpoint('OTEL_EXPORTER_OTLP_ENDPOINT', 'otlp');
+  const generic = r.endpoint('OTEL_EXPORTER_OTLP_ENDPOINT', 'otlp', DEFAULT_OTLP_BASE);
   const genericEndpoint = generic.value ?? DEFAULT_OTLP_BASE;
   if (/\/v1\/traces\/?$/.test(genericEndpoint))
     r.warnings.push(
       `OTEL_EXPORTER_OTLP_ENDPOINT already ends in /v1/traces, and /v1/traces is appended to it (spec rule); set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT for a full URL`,
     );
-  const specific = r.endpoint('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'otlp');
+  const specific = r.endpoint('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'otlp', joinPath(genericEndpoint, '/v1/traces'));
   const tracesEndpoint = specific.value ?? joinPath(genericEndpoint, '/v1/traces');
   // The specific variable, when valid, is used whatever the generic one says.
   const otlpInvalid = specific.value === undefined && (specific.invalid || generic.invalid);

@@ -106,8 +106,9 @@ export function exportStats(): ExportStats {
 }
 
 /**
- * Flushes, then stops exporting: spans ended afterwards are dropped, and the
- * process ends with nothing left for the exit path to do. Every call returns
+ * Flushes (each batch tried once more, without waiting to retry), then stops
+ * exporting: spans ended afterwards are dropped, and the process ends with
+ * nothing left for the exit path to do. Every call returns
  * the same outcome; calling it again, or concurrently, does no more work.
  */
 export async function shutdown(): Promise<void> {
@@ -115,6 +116,8 @@ export async function shutdown(): Promise<void> {
   if (tracing === undefined) return;
   const release = holdOpen();
   try {
+    // The app is stopping: a collector that said "later" gets one more attempt now, no backoff.
+    (require('./exporters/retry') as typeof import('./exporters/retry')).stopRetrying();
     await tracing.processor.shutdown();
     // A sender thread warmed for an exit is not needed any more.
     (require('./exporters/post') as typeof import('./exporters/post')).closeSender();

@@ -55,7 +55,7 @@ export const DEFAULTS = {
  * and characters (see limits.ts), but V8 lets its heap grow to about twice
  * what is alive before it collects, and reading requests takes memory of its
  * own (measured here: RSS ≈ 150 MiB + 2 × the store's estimate under a flood of
- * 8 MiB requests at --max-memory 256m). So the store takes 15%, requests being
+ * 8 MiB requests at --max-memory 256m). So the store takes 10%, requests being
  * read and decoded at once a quarter, one request's decoded spans 5%, the UDP
  * queue 2%. JSON bodies cost ~20 times their size while parsed (every value an
  * object), so they are held to a 128th.

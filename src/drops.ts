@@ -35,6 +35,9 @@ let timer: NodeJS.Timeout | undefined;
 let lines = 0;
 /** Drops since the last export that worked (a span too large, or one that cannot be encoded, is no failure of the collector's). */
 let sinceSuccess = 0;
+/** Set when an attempt to export failed (refused, away, silent), cleared by one that works. */
+let failing = false;
+let lastRecovery = -Infinity;
 
 function describe(by: Iterable<[DropCause, { count: number; why: string }]>): string {
   return Array.from(by, ([cause, { count, why }]) => `${count} ${cause.replace('_', ' ')}${why ? ` (${why})` : ''}`).join(', ');
@@ -59,6 +62,7 @@ export function countDropped(cause: DropCause, count: number, why = ''): void {
   if (count <= 0) return;
   total[cause] += count;
   if (cause !== 'too_large' && cause !== 'failed') sinceSuccess += count;
+  if (cause === 'rejected' || cause === 'unavailable' || cause === 'timeout') failing = true;
   unreported += count;
   const entry = unreportedBy.get(cause);
   if (entry === undefined) unreportedBy.set(cause, { count, why });
@@ -67,13 +71,22 @@ export function countDropped(cause: DropCause, count: number, why = ''): void {
   if (timer === undefined) report(true);
 }
 
-/** An export worked: after drops, say so once, at warn level (as the drops were). */
+/** An attempt to export failed (it may still be retried). */
+export function exportFailed(): void {
+  failing = true;
+}
+
+/** An export worked: after failures, say so at warn level (as the drops were), at most once per interval. */
 export function exportWorked(target: string): void {
-  if (sinceSuccess === 0) return;
+  if (!failing) return;
+  failing = false;
   const dropped = sinceSuccess;
   sinceSuccess = 0;
+  const now = Date.now();
+  if (now - lastRecovery < REPORT_INTERVAL_MS) return;
+  lastRecovery = now;
   lines++;
-  log.warn(`export to ${target} works again (${dropped} spans dropped before it did)`);
+  log.warn(`export to ${target} works again${dropped > 0 ? ` (${dropped} spans dropped meanwhile)` : ''}`);
 }
 
 export function totalDropped(): number {

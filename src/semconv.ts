@@ -14,28 +14,57 @@ export const DEFAULT_REDACTED_QUERY_KEYS: readonly string[] = [
   '*session*', '*sessid*', 'code', 'pass', 'pin', 'otp', 'sess', 'sid',
 ];
 
-/** One regular expression for a list of rules (see DEFAULT_REDACTED_QUERY_KEYS). */
-export function queryKeyMatcher(rules: readonly string[]): RegExp {
-  const alternatives = rules
-    .map((rule) => rule.trim().toLowerCase())
-    .filter((rule) => rule !== '' && rule !== '*')
-    .map((rule) => rule.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*'));
-  return new RegExp(`^(?:${alternatives.join('|')})$`);
+/** Rules sorted by form: plain string tests, no regular expression a long hostile key could make slow. */
+interface KeyRules {
+  exact: Set<string>;
+  prefixes: string[];
+  suffixes: string[];
+  contained: string[];
+  /** any other pattern with `*` inside (`a*b`), as a regular expression */
+  other: RegExp | undefined;
 }
 
-let sensitiveKey = queryKeyMatcher(DEFAULT_REDACTED_QUERY_KEYS);
+export function compileKeyRules(rules: readonly string[]): KeyRules {
+  const compiled: KeyRules = { exact: new Set(), prefixes: [], suffixes: [], contained: [], other: undefined };
+  const others: string[] = [];
+  for (const raw of rules) {
+    const rule = raw.trim().toLowerCase();
+    const inner = rule.replace(/^\*+|\*+$/g, '');
+    if (inner === '') continue;
+    const starts = rule.startsWith('*');
+    const ends = rule.endsWith('*');
+    if (inner.includes('*')) others.push(rule.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^]*'));
+    else if (starts && ends) compiled.contained.push(inner);
+    else if (ends) compiled.prefixes.push(inner);
+    else if (starts) compiled.suffixes.push(inner);
+    else compiled.exact.add(inner);
+  }
+  if (others.length > 0) compiled.other = new RegExp(`^(?:${others.join('|')})$`);
+  return compiled;
+}
+
+function matches(rules: KeyRules, key: string): boolean {
+  if (rules.exact.has(key)) return true;
+  for (const p of rules.prefixes) if (key.startsWith(p)) return true;
+  for (const p of rules.suffixes) if (key.endsWith(p)) return true;
+  for (const c of rules.contained) if (key.includes(c)) return true;
+  // (Operator-given patterns only; keys past 256 characters are cut for them.)
+  return rules.other !== undefined && rules.other.test(key.length > 256 ? key.slice(0, 256) : key);
+}
+
+let sensitiveKeys = compileKeyRules(DEFAULT_REDACTED_QUERY_KEYS);
 
 /** Adds the rules of TRACING_AGENT_REDACT_QUERY_KEYS to the built-in ones. */
 export function setRedactedQueryKeys(extra: readonly string[]): void {
-  sensitiveKey = queryKeyMatcher([...DEFAULT_REDACTED_QUERY_KEYS, ...extra]);
+  sensitiveKeys = compileKeyRules([...DEFAULT_REDACTED_QUERY_KEYS, ...extra]);
 }
 
 /** Whether a query key names a credential: the whole key, or any of its bracketed or dotted parts. */
 export function isSensitiveQueryKey(key: string): boolean {
   const lower = key.toLowerCase();
-  if (sensitiveKey.test(lower)) return true;
+  if (matches(sensitiveKeys, lower)) return true;
   if (!/[[\].]/.test(lower)) return false;
-  for (const part of lower.split(/[[\].]+/)) if (part !== '' && sensitiveKey.test(part)) return true;
+  for (const part of lower.split(/[[\].]+/)) if (part !== '' && matches(sensitiveKeys, part)) return true;
   return false;
 }
 

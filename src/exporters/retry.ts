@@ -8,7 +8,7 @@
 // queue (OTEL_BSP_MAX_QUEUE_SIZE) fills behind it, and spans beyond that are
 // dropped as queue_full, so memory stays bounded however long a collector is away.
 
-import { countDropped, exportWorked } from '../drops';
+import { countDropped, exportFailed, exportWorked } from '../drops';
 import type { PostResult } from './post';
 
 /** OTLP/HTTP's retryable statuses (429 Too Many Requests, 502, 503, 504). */
@@ -75,6 +75,7 @@ export async function deliver(request: Deliverable, deadline: number, attemptTim
       exportWorked(target);
       return true;
     }
+    exportFailed();
     if (result.status === 413) {
       const halves = request.count > 1 ? request.split?.() : undefined;
       if (halves === undefined) {

@@ -7,6 +7,7 @@ import { describeExporter, describeSampler, readConfig, type Config, type Config
 import { INTEGRATIONS } from './hooks';
 
 const HOOK_NAMES = INTEGRATIONS.map((integration) => integration.name);
+import { DEFAULT_REDACTED_QUERY_KEYS } from './semconv';
 import { VERSION } from './version';
 
 export interface VariableDoc {
@@ -123,6 +124,15 @@ export const VARIABLES: readonly VariableDoc[] = [
     default: 'execute',
     meaning: 'GraphQL spans: `execute` (one per operation executed), `phases` (also one per parse and per validate), or `all` (also one per call of a resolver the app wrote).',
   },
+  {
+    name: 'TRACING_AGENT_REDACT_QUERY_KEYS',
+    default: '(none)',
+    meaning:
+      'More URL query keys whose values become `REDACTED` in `url.query` and `url.full`, comma-separated, added to the built-in rules: ' +
+      '`*x*` a key containing x, `x*` a key starting with x, `x` that key exactly (case-insensitive). Built in: ' +
+      DEFAULT_REDACTED_QUERY_KEYS.map((rule) => `\`${rule}\``).join(', ') +
+      '; a bracketed or dotted key (`user[password]`) is checked part by part too.',
+  },
 ];
 
 const USAGE = `usage: tracing-agent config [--json | --markdown] [--strict]
@@ -133,7 +143,7 @@ Secrets (header values, passwords, URL credentials) are masked.
 
   --json       the same as JSON
   --markdown   the reference table of every variable (docs/CONFIGURATION.md)
-  --strict     exit with status 1 when there is any warning
+  --strict     exit with status 1 when there is any warning or error
 `;
 
 /** The reference table, as docs/CONFIGURATION.md has it. */
@@ -168,6 +178,7 @@ function jsonReport(config: Config, entries: ConfigEntry[]): string {
         default: VARIABLES.find((v) => v.name === e.name)?.default,
       })),
       warnings: config.warnings,
+      errors: config.errors,
     },
     null,
     2,
@@ -190,6 +201,10 @@ function textReport(config: Config, entries: ConfigEntry[]): string {
     out.push(`${mark} ${e.name.padEnd(width)}  ${e.effective}${note ? `  ${note}` : ''}`);
   }
   out.push('');
+  if (config.errors.length > 0) {
+    out.push(`Errors (${config.errors.length}):`);
+    for (const e of config.errors) out.push(`  - ${e}`);
+  }
   if (config.warnings.length === 0) out.push('No warnings.');
   else {
     out.push(`Warnings (${config.warnings.length}):`);
@@ -216,7 +231,7 @@ export function main(argv: string[], env: NodeJS.ProcessEnv = process.env): numb
   }
   const config = readConfig(env);
   process.stdout.write(flags.has('--json') ? jsonReport(config, config.entries) + '\n' : textReport(config, config.entries));
-  return flags.has('--strict') && config.warnings.length > 0 ? 1 : 0;
+  return flags.has('--strict') && config.warnings.length + config.errors.length > 0 ? 1 : 0;
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -75,9 +75,13 @@ export interface Config {
   middlewareSpans: boolean;
   /** GraphQL spans: the execution only, also parse and validate, or also the app's resolvers. */
   graphqlSpans: 'execute' | 'phases' | 'all';
+  /** Query keys redacted besides the built-in rules (TRACING_AGENT_REDACT_QUERY_KEYS). */
+  redactQueryKeys: string[];
   /** Every variable read, for `tracing-agent config`. */
   entries: ConfigEntry[];
   warnings: string[];
+  /** Settings that turned something off (a malformed exporter endpoint), logged as errors. */
+  errors: string[];
 }
 
 export interface ConfigEntry {
@@ -125,6 +129,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['none', 'error', 'warn', 'info', 'debug
 class EnvReader {
   readonly entries: ConfigEntry[] = [];
   readonly warnings: string[] = [];
+  readonly errors: string[] = [];
 
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
@@ -291,10 +296,23 @@ class EnvReader {
     return out;
   }
 
-  /** An http(s) URL; anything else falls back. */
-  url(name: string, fallback: string | undefined): string | undefined {
+  /** A comma-separated list of free-form items (trimmed, empty ones skipped). */
+  items(name: string): string[] {
     const raw = this.raw(name);
-    let value = fallback;
+    const value = raw === undefined ? [] : raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    this.record(name, raw, value.length ? value.join(',') : '(none)', value.length === 0);
+    return value;
+  }
+
+  /**
+   * An exporter's endpoint: an http(s) URL, or undefined when unset. A value
+   * that is not one (no scheme, `ftp:`, not a URL) is an error that turns the
+   * exporter off (`invalid`): sending to a default instead would deliver the
+   * app's spans somewhere nobody asked for.
+   */
+  endpoint(name: string, exporter: string, fallback?: string): { value: string | undefined; invalid: boolean } {
+    const raw = this.raw(name);
+    let invalid = false;
     if (raw !== undefined) {
       let parsed: URL | undefined;
       try {
@@ -302,12 +320,14 @@ class EnvReader {
       } catch {
         parsed = undefined;
       }
-      if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
-        this.warn(name, raw, 'is not an http(s) URL', fallback ?? 'the default');
-      else value = raw;
+      if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') {
+        invalid = true;
+        this.errors.push(`${name}=${JSON.stringify(maskUrl(raw))} is not an http(s) URL; the ${exporter} exporter is off`);
+      }
     }
-    this.record(name, raw === undefined ? undefined : maskUrl(raw), value === undefined ? '(unset)' : maskUrl(value), raw === undefined || value === fallback);
-    return value;
+    const shown = raw === undefined ? undefined : maskUrl(raw);
+    this.record(name, shown, raw === undefined ? (fallback === undefined ? '(unset)' : maskUrl(fallback)) : invalid ? `(invalid: the ${exporter} exporter is off)` : shown!, raw === undefined || invalid);
+    return { value: invalid ? undefined : raw, invalid };
   }
 }
 
@@ -346,12 +366,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 
   // OTLP: the signal-specific variable wins over the generic one (spec rule).
-  const genericEndpoint = r.url('OTEL_EXPORTER_OTLP_ENDPOINT', DEFAULT_OTLP_BASE)!;
+  const generic = r.endpoint('OTEL_EXPORTER_OTLP_ENDPOINT', 'otlp', DEFAULT_OTLP_BASE);
+  const genericEndpoint = generic.value ?? DEFAULT_OTLP_BASE;
   if (/\/v1\/traces\/?$/.test(genericEndpoint))
     r.warnings.push(
       `OTEL_EXPORTER_OTLP_ENDPOINT already ends in /v1/traces, and /v1/traces is appended to it (spec rule); set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT for a full URL`,
     );
-  const tracesEndpoint = r.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', joinPath(genericEndpoint, '/v1/traces'))!;
+  const specific = r.endpoint('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'otlp', joinPath(genericEndpoint, '/v1/traces'));
+  const tracesEndpoint = specific.value ?? joinPath(genericEndpoint, '/v1/traces');
+  // The specific variable, when valid, is used whatever the generic one says.
+  const otlpInvalid = specific.value === undefined && (specific.invalid || generic.invalid);
   const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json'];
   const genericProtocol = r.choice<OtlpProtocol>('OTEL_EXPORTER_OTLP_PROTOCOL', OTLP_PROTOCOLS, 'http/protobuf', {}, ['grpc']);
   const protocol = r.choice<OtlpProtocol>('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', OTLP_PROTOCOLS, genericProtocol, {}, ['grpc']);
@@ -362,7 +386,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const compression = r.choice<'gzip' | 'none'>('OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', ['gzip', 'none'], genericCompression);
 
   // Jaeger: an endpoint means the collector over HTTP, unless the protocol says otherwise.
-  const jaegerEndpoint = r.url('OTEL_EXPORTER_JAEGER_ENDPOINT', undefined);
+  const jaegerSetting = r.endpoint('OTEL_EXPORTER_JAEGER_ENDPOINT', 'jaeger');
+  const jaegerEndpoint = jaegerSetting.value;
   const jaegerProtocol = r.choice<JaegerProtocol>(
     'OTEL_EXPORTER_JAEGER_PROTOCOL',
     ['udp/thrift.binary', 'http/thrift.binary'],
@@ -440,13 +465,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logCorrelation = r.bool('TRACING_AGENT_LOG_CORRELATION', true);
   const middlewareSpans = r.bool('TRACING_AGENT_MIDDLEWARE_SPANS', false);
   const graphqlSpans = r.choice<'execute' | 'phases' | 'all'>('TRACING_AGENT_GRAPHQL_SPANS', ['execute', 'phases', 'all'], 'execute');
+  const redactQueryKeys = r.items('TRACING_AGENT_REDACT_QUERY_KEYS');
+
+  // An exporter whose endpoint is malformed is off (its error says so), the others run.
+  const activeExporters = exporters.filter((name) => !(name === 'otlp' && otlpInvalid) && !(name === 'jaeger' && jaegerSetting.invalid));
 
   return {
     disabled,
     logLevel,
     serviceName,
     resourceAttributes,
-    exporters,
+    exporters: activeExporters,
     otlp: {
       endpoint: tracesEndpoint,
       protocol,
@@ -465,7 +494,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logCorrelation,
     middlewareSpans,
     graphqlSpans,
+    redactQueryKeys,
     entries: r.entries,
     warnings: r.warnings,
+    errors: r.errors,
   };
 }

@@ -68,6 +68,16 @@ export function currentStore(): Context | undefined {
 }
 
 /**
+ * Makes ctx the active context for the rest of the current synchronous
+ * execution and what it starts, without a frame of ours around it: for a
+ * library's diagnostics channel published just before it calls the app, so
+ * that the app's stack traces show no agent frames.
+ */
+export function enterContext(ctx: Context): void {
+  storage.enterWith(ctx);
+}
+
+/**
  * Runs whatever a library calls through `channel.runStores(message, fn)` (a
  * TracingChannel's start) in the context `contextFor(message)` returns, and so
  * everything that call starts asynchronously too (diagnostics_channel bindStore).

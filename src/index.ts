@@ -2,7 +2,8 @@
 // call. Built into the single file dist/tracing-agent.js.
 import { start } from './agent';
 
-export { start, flush, shutdown, type StartResult } from './agent';
+export { start, flush, shutdown, exportStats, type StartResult, type ExportStats } from './agent';
+export type { DropCause } from './drops';
 export type { Config } from './config';
 
 /** Called by the preload entries (register.cjs / register.mjs, through load.cjs): start, and never let a failure reach the app. */

@@ -12,7 +12,7 @@
 
 import type { Config } from './config';
 import { activeContext, spanFromContext } from './context';
-import { log } from './log';
+import { countDropped, reportTotalAtExit } from './drops';
 import { loadedTracing } from './provider';
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -54,10 +54,14 @@ function flushSync(config: Config): void {
   if (tracing === undefined || !tracing.processor.hasPendingWork()) return;
   const left = budgetLeft(config);
   if (left <= 0) {
-    log.warn(`exit budget (TRACING_AGENT_EXIT_TIMEOUT=${config.exitTimeoutMs} ms) spent before the last ${tracing.processor.pendingCount()} spans could be delivered; they are dropped`);
+    countDropped('timeout', tracing.processor.pendingCount(), `exit budget (TRACING_AGENT_EXIT_TIMEOUT=${config.exitTimeoutMs} ms) spent before they could be delivered`);
     return;
   }
   tracing.processor.flushSync(left);
+}
+
+function retry(): typeof import('./exporters/retry') {
+  return require('./exporters/retry') as typeof import('./exporters/retry');
 }
 
 function sender(): typeof import('./exporters/post') {
@@ -146,11 +150,17 @@ export function installLifecycle(config: Config): void {
       const left = budgetLeft(config);
       if (left <= 0) return;
       holding = true;
+      // A batch waiting to retry a collector that is away tries once more now, not after its backoff.
+      retry().stopRetrying();
       const hold = setTimeout(() => {}, left);
       tracing.processor.forceFlush().finally(() => {
         clearTimeout(hold);
         holding = false;
-        if (!tracing.processor.hasPendingWork()) exitDeadline = undefined;
+        if (!tracing.processor.hasPendingWork()) {
+          exitDeadline = undefined;
+          // Delivered: if the process goes on after all, so do retries.
+          retry().resumeRetrying();
+        }
       });
     } catch {
       // never in the way of the process ending
@@ -165,6 +175,7 @@ export function installLifecycle(config: Config): void {
       warmIfNeeded(config);
       endOpenSpans(code === 0 ? 'exit' : `exit code ${code}`);
       flushSync(config);
+      reportTotalAtExit();
       // The app's own 'exit' listeners run after this one: what they end still goes out.
       budgetLeft(config);
       processor.deliverSyncUntil(exitDeadline!);

@@ -8,7 +8,7 @@
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { EncodingBatch, Exporter } from './exporters/types';
-import { log } from './log';
+import { countDropped } from './drops';
 
 export interface BatchOptions {
   scheduleDelayMs: number;
@@ -174,8 +174,7 @@ export class BatchProcessor implements SpanProcessor {
     if (this.shutDown || this.exporters.length === 0 || !isSampled(span)) return;
     if (this.queuedCount() >= this.options.maxQueueSize) {
       this.stats.dropped++;
-      if (this.stats.dropped === 1 || this.stats.dropped % 10000 === 0)
-        log.warn(`span queue full (OTEL_BSP_MAX_QUEUE_SIZE=${this.options.maxQueueSize}): ${this.stats.dropped} spans dropped so far`);
+      countDropped('queue_full', 1, `OTEL_BSP_MAX_QUEUE_SIZE=${this.options.maxQueueSize}`);
       return;
     }
     let batchSize: number;
@@ -185,7 +184,7 @@ export class BatchProcessor implements SpanProcessor {
         filling.add(span);
       } catch (err) {
         this.stats.dropped++;
-        log.once('warn', 'encode-span', `a span could not be encoded and was dropped: ${(err as Error).message}`);
+        countDropped('failed', 1, `a span could not be encoded: ${(err as Error).message}`);
         return;
       }
       batchSize = filling.count;
@@ -244,7 +243,7 @@ export class BatchProcessor implements SpanProcessor {
       body = filling.finish();
     } catch (err) {
       this.stats.failed += filling.count;
-      log.once('warn', 'export-crash', `export failed: ${(err as Error).message}`);
+      countDropped('failed', filling.count, `export failed: ${(err as Error).message}`);
       return;
     }
     this.encoded.push({ body, count: filling.count });
@@ -293,7 +292,7 @@ export class BatchProcessor implements SpanProcessor {
       else this.stats.failed += count;
     } catch (err) {
       this.stats.failed += count;
-      log.once('warn', 'export-crash', `export failed: ${(err as Error).message}`);
+      countDropped('failed', count, `export failed: ${(err as Error).message}`);
     } finally {
       this.unacknowledged.delete(batch);
       // Sent (or given up): nothing reads this request again, not even the exit path.
@@ -348,11 +347,14 @@ export class BatchProcessor implements SpanProcessor {
           try {
             ok = exporter.sendSync(spans.slice(b * size, (b + 1) * size), left);
           } catch (err) {
-            log.once('warn', 'export-crash', `export failed: ${(err as Error).message}`);
+            countDropped('failed', Math.min(size, spans.length - b * size), `export failed: ${(err as Error).message}`);
           }
-        }
+        } else countDropped('timeout', Math.min(size, spans.length - b * size), 'exit budget (TRACING_AGENT_EXIT_TIMEOUT) spent');
         if (!ok) {
           for (let rest = b; rest < batches; rest++) delivered[rest] = false;
+          // The batches not tried (this exporter failed one already) are dropped too.
+          const untried = spans.length - Math.min(spans.length, (b + 1) * size);
+          countDropped('unavailable', untried, `${exporter.description} failed at exit`);
           break;
         }
       }
@@ -378,11 +380,13 @@ export class BatchProcessor implements SpanProcessor {
       const left = deadline - Date.now();
       // A collector that failed one request of this drain will fail the next: keep the budget.
       let ok = false;
-      if (!failing && left > 0) {
+      if (failing) countDropped('unavailable', request.count, `${encoder.description} failed at exit`);
+      else if (left <= 0) countDropped('timeout', request.count, 'exit budget (TRACING_AGENT_EXIT_TIMEOUT) spent');
+      else {
         try {
           ok = encoder.sendEncodedSync!(request.body, request.count, left);
         } catch (err) {
-          log.once('warn', 'export-crash', `export failed: ${(err as Error).message}`);
+          countDropped('failed', request.count, `export failed: ${(err as Error).message}`);
         }
       }
       if (ok) this.stats.exported += request.count;

@@ -30,6 +30,7 @@ const propagators = (c) => c.propagators;
 const batch = (key) => (c) => c.batch[key];
 const limit = (key) => (c) => c.spanLimits[key];
 const hooks = (c) => c.hooks;
+const offAndErrors = (c) => [c.exporters, c.errors];
 
 const TABLE = {
   OTEL_SDK_DISABLED: [
@@ -84,14 +85,17 @@ const TABLE = {
     T({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector:4318/' }, otlp('endpoint'), 'https://collector:4318/v1/traces'),
     T({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector/prefix' }, otlp('endpoint'), 'http://collector/prefix/v1/traces'),
     T({ OTEL_EXPORTER_OTLP_ENDPOINT: '' }, otlp('endpoint'), 'http://localhost:4318/v1/traces'),
-    T({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, otlp('endpoint'), 'http://localhost:4318/v1/traces', /^OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318" is not an http\(s\) URL; using http:\/\/localhost:4318$/),
-    T({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' }, otlp('endpoint'), 'http://localhost:4318/v1/traces', /is not an http\(s\) URL/),
+    // A malformed endpoint is an error that turns the exporter off, never a silent redirect to localhost.
+    T({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, offAndErrors, [[], ['OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318" is not an http(s) URL; the otlp exporter is off']]),
+    T({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' }, offAndErrors, [[], ['OTEL_EXPORTER_OTLP_ENDPOINT="not a url" is not an http(s) URL; the otlp exporter is off']]),
+    T({ OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://collector', OTEL_TRACES_EXPORTER: 'otlp,console' }, offAndErrors, [['console'], ['OTEL_EXPORTER_OTLP_ENDPOINT="ftp://collector" is not an http(s) URL; the otlp exporter is off']]),
+    T({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c/x' }, (c) => [c.exporters, c.otlp.endpoint, c.errors.length], [['otlp'], 'http://c/x', 1]),
     T({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/v1/traces' }, otlp('endpoint'), 'http://c:4318/v1/traces/v1/traces', /already ends in \/v1\/traces/),
   ],
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: [
     T({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom' }, otlp('endpoint'), 'http://c:4318/custom'),
     T({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c/x', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other' }, otlp('endpoint'), 'http://c/x'),
-    T({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://c/x', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other' }, otlp('endpoint'), 'http://other/v1/traces', /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="ftp:\/\/c\/x" is not an http\(s\) URL; using http:\/\/other\/v1\/traces/),
+    T({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://c/x', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other' }, offAndErrors, [[], ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="ftp://c/x" is not an http(s) URL; the otlp exporter is off']]),
   ],
   OTEL_EXPORTER_OTLP_PROTOCOL: [
     T({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, otlp('protocol'), 'http/json'),
@@ -143,7 +147,7 @@ const TABLE = {
     T({ OTEL_EXPORTER_JAEGER_ENDPOINT: 'http://jaeger:14268' }, jaeger('endpoint'), 'http://jaeger:14268/api/traces'),
     T({ OTEL_EXPORTER_JAEGER_ENDPOINT: 'https://jaeger/custom/path' }, jaeger('endpoint'), 'https://jaeger/custom/path'),
     T({ OTEL_EXPORTER_JAEGER_ENDPOINT: '' }, jaeger('protocol'), 'udp/thrift.binary'),
-    T({ OTEL_EXPORTER_JAEGER_ENDPOINT: 'jaeger:14268' }, jaeger('protocol'), 'udp/thrift.binary', /^OTEL_EXPORTER_JAEGER_ENDPOINT="jaeger:14268" is not an http\(s\) URL; using the default$/),
+    T({ OTEL_EXPORTER_JAEGER_ENDPOINT: 'jaeger:14268', OTEL_TRACES_EXPORTER: 'jaeger,otlp' }, offAndErrors, [['otlp'], ['OTEL_EXPORTER_JAEGER_ENDPOINT="jaeger:14268" is not an http(s) URL; the jaeger exporter is off']]),
   ],
   OTEL_EXPORTER_JAEGER_PROTOCOL: [
     T({ OTEL_EXPORTER_JAEGER_PROTOCOL: 'http/thrift.binary' }, (c) => [c.jaeger.protocol, c.jaeger.endpoint], ['http/thrift.binary', 'http://localhost:14268/api/traces']),
@@ -301,6 +305,10 @@ const TABLE = {
     T({ TRACING_AGENT_GRAPHQL_SPANS: 'phases' }, (c) => c.graphqlSpans, 'phases'),
     T({ TRACING_AGENT_GRAPHQL_SPANS: ' ALL ' }, (c) => c.graphqlSpans, 'all'),
     T({ TRACING_AGENT_GRAPHQL_SPANS: 'resolvers' }, (c) => c.graphqlSpans, 'execute', /TRACING_AGENT_GRAPHQL_SPANS="resolvers" is not one of execute, phases, all; using execute/),
+  ],
+  TRACING_AGENT_REDACT_QUERY_KEYS: [
+    T({}, (c) => c.redactQueryKeys, []),
+    T({ TRACING_AGENT_REDACT_QUERY_KEYS: ' ssn, *account* ,' }, (c) => c.redactQueryKeys, ['ssn', '*account*']),
   ],
 };
 

@@ -403,7 +403,7 @@ describe('lifecycle: no span lost, however the process ends', function () {
     pair('exit-refused-normal', { exitCase: 'normal', collector: () => refusedUrl, compareStderr: false }),
     async ({ bare, traced }) => {
       assertSameEnd(bare, traced, { stderr: false });
-      assert.match(traced.stderr, /^tracing-agent warning: otlp export to .* failed \(ECONNREFUSED\); \d+ spans dropped\n$/);
+      assert.match(traced.stderr, /^tracing-agent warning: (\d+) spans dropped: \1 unavailable \(ECONNREFUSED from otlp http:\/\/127\.0\.0\.1:\d+\/v1\/traces\); \1 in all\n$/);
     },
   );
 
@@ -412,7 +412,7 @@ describe('lifecycle: no span lost, however the process ends', function () {
     pair('exit-refused-exit7', { exitCase: 'exit7', collector: () => refusedUrl, compareStderr: false }),
     async ({ bare, traced }) => {
       assertSameEnd(bare, traced, { stderr: false });
-      assert.match(traced.stderr, /^tracing-agent warning: otlp export to .* failed \(ECONNREFUSED\); \d+ spans dropped\n$/);
+      assert.match(traced.stderr, /^tracing-agent warning: (\d+) spans dropped: \1 unavailable \(ECONNREFUSED from otlp http:\/\/127\.0\.0\.1:\d+\/v1\/traces at exit\); \1 in all\n$/);
     },
   );
 
@@ -422,7 +422,7 @@ describe('lifecycle: no span lost, however the process ends', function () {
     pair('exit-silent-exit7', { exitCase: 'exit7', collector: () => silent.url, env: { TRACING_AGENT_EXIT_TIMEOUT: '300' }, compareStderr: false }),
     async ({ bare, traced }) => {
       assertSameEnd(bare, traced, { stderr: false });
-      assert.match(traced.stderr, /^tracing-agent warning: otlp export to .* failed \(no answer within \d+ ms\); \d+ spans dropped\n$/);
+      assert.match(traced.stderr, /^tracing-agent warning: (\d+) spans dropped: \1 timeout \(no answer within \d+ ms from otlp .* at exit\); \1 in all\n$/);
     },
   );
 
@@ -437,7 +437,7 @@ describe('lifecycle: no span lost, however the process ends', function () {
     }),
     async ({ bare, traced }) => {
       assertSameEnd(bare, traced, { stderr: false });
-      assert.match(traced.stderr, /^tracing-agent warning: exit budget \(TRACING_AGENT_EXIT_TIMEOUT=300 ms\) spent before the last \d+ spans could be delivered; they are dropped\n$/);
+      assert.match(traced.stderr, /^tracing-agent warning: (\d+) spans dropped: \1 timeout \(exit budget \(TRACING_AGENT_EXIT_TIMEOUT=300 ms\) spent before they could be delivered\); \1 in all\n$/);
     },
   );
 

@@ -18,6 +18,19 @@ const EXPORT_CONTEXT = ROOT_CONTEXT.setValue(SUPPRESS_TRACING_KEY, true);
 const MAX_IDLE_PER_ORIGIN = 4;
 /** A response head larger than this is not a collector's: the connection is dropped. */
 const MAX_HEAD_BYTES = 64 * 1024;
+/**
+ * Of a response body only this much is read: the status says what happened,
+ * and a collector that streams without end must not cost the app CPU. Past
+ * it the response counts as complete and the connection is closed.
+ */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** A Retry-After value (seconds, or an HTTP date) in milliseconds from now; undefined when it is neither. */
+export function parseRetryAfter(value: string): number | undefined {
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
 
 type Done = (result: PostResult, retry: boolean) => void;
 
@@ -27,6 +40,8 @@ class Connection {
   private pending = '';
   private state: 'idle' | 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'trailers' | 'until-close' = 'idle';
   private status = 0;
+  private retryAfterMs: number | undefined;
+  private bodyBytes = 0;
   private remaining = 0;
   private keepAlive = true;
   private gotBytes = false;
@@ -88,6 +103,14 @@ class Connection {
       return;
     }
     this.gotBytes = true;
+    if (this.state !== 'head') {
+      this.bodyBytes += chunk.length;
+      if (this.bodyBytes > MAX_BODY_BYTES) {
+        this.keepAlive = false;
+        this.complete();
+        return;
+      }
+    }
     this.pending += chunk.toString('latin1');
     try {
       this.parse();
@@ -163,6 +186,8 @@ class Connection {
     const status = Number(match[2]);
     if (status >= 100 && status < 200) return; // an interim response; the real one follows
     this.status = status;
+    this.retryAfterMs = undefined;
+    this.bodyBytes = 0;
     let length = -1;
     let chunked = false;
     let connection = match[1] === '1' ? 'keep-alive' : 'close';
@@ -173,6 +198,7 @@ class Connection {
       const value = line.slice(colon + 1).trim().toLowerCase();
       if (name === 'content-length') length = Number(value);
       else if (name === 'transfer-encoding') chunked = value.split(',').pop()!.trim() === 'chunked';
+      else if (name === 'retry-after') this.retryAfterMs = parseRetryAfter(value);
       else if (name === 'connection') connection = value.includes('close') ? 'close' : value.includes('keep-alive') ? 'keep-alive' : connection;
     }
     this.keepAlive = connection === 'keep-alive';
@@ -200,7 +226,15 @@ class Connection {
       this.closed = true;
       this.socket.destroy();
     } else if (!this.closed) this.onIdle(this);
-    if (done !== undefined) done(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status, error: `HTTP ${status}` }, false);
+    if (done !== undefined)
+      done(
+        status >= 200 && status < 300
+          ? { ok: true, status }
+          : this.retryAfterMs === undefined
+            ? { ok: false, status, error: `HTTP ${status}` }
+            : { ok: false, status, error: `HTTP ${status}`, retryAfterMs: this.retryAfterMs },
+        false,
+      );
   }
 }
 
@@ -276,7 +310,7 @@ export function post1(request: PostRequest): Promise<PostResult> {
       resolve(result);
     };
     const timer = setTimeout(() => {
-      settle({ ok: false, error: `no answer within ${request.timeoutMs} ms` });
+      settle({ ok: false, error: `no answer within ${request.timeoutMs} ms`, timedOut: true });
       connection?.fail('timed out');
     }, request.timeoutMs);
     timer.unref();

@@ -8,7 +8,7 @@ export function createExporters(config: Config): Exporter[] {
   for (const name of config.exporters) {
     if (name === 'otlp') {
       const { OtlpExporter } = require('./otlp') as typeof import('./otlp');
-      list.push(new OtlpExporter(config.otlp));
+      list.push(new OtlpExporter(config.otlp, config.batch.exportTimeoutMs));
     } else if (name === 'console') {
       const { ConsoleExporter } = require('./console') as typeof import('./console');
       list.push(new ConsoleExporter());

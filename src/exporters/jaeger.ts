@@ -9,7 +9,9 @@ import { maskUrl, type Config } from '../config';
 import { log } from '../log';
 import { VERSION } from '../version';
 import { beginBatch, emitBatchMessage, emitBatchOverhead, encodeProcess, encodeSpan, endBatch, ThriftWriter, type Shortening } from './jaeger-thrift';
+import { countDropped, exportWorked } from '../drops';
 import { post, postSync, type PostResult } from './post';
+import { deliver, type Deliverable } from './retry';
 import type { Exporter } from './types';
 import { sendUdpSync, UdpSender, type UdpResult } from './udp';
 
@@ -41,13 +43,14 @@ export class JaegerExporter implements Exporter {
   private readonly processCache = new WeakMap<object, Buffer>();
   private readonly writer = new ThriftWriter(64 * 1024);
   private seqId = 0;
-  private failures = 0;
   /** Spans shortened / dropped because they did not fit a UDP datagram. */
   readonly stats = { shortened: 0, dropped: 0 };
 
   constructor(
     private readonly config: Config['jaeger'],
     private readonly serviceName: string,
+    /** How long one batch may take over HTTP, retries included (OTEL_BSP_EXPORT_TIMEOUT). */
+    private readonly exportTimeoutMs = 30000,
   ) {
     if (config.protocol === 'http/thrift.binary') {
       this.description = `jaeger http/thrift.binary ${maskUrl(config.endpoint)}`;
@@ -62,8 +65,9 @@ export class JaegerExporter implements Exporter {
     }
   }
 
+  /** The collector or agent as lines name it (a password in the URL masked). */
   private target(): string {
-    return this.udp ? `${this.config.agentHost}:${this.config.agentPort}` : maskUrl(this.config.endpoint);
+    return `jaeger ${this.udp ? `${this.config.agentHost}:${this.config.agentPort}` : maskUrl(this.config.endpoint)}`;
   }
 
   private process(resource: ReadableSpan['resource']): Buffer {
@@ -86,8 +90,8 @@ export class JaegerExporter implements Exporter {
     return encoded;
   }
 
-  /** Packs spans into datagrams of at most UDP_PACKET_LIMIT bytes, shortening or dropping the ones that never fit. */
-  packDatagrams(spans: ReadableSpan[]): Buffer[] {
+  /** Packs spans into datagrams of at most UDP_PACKET_LIMIT bytes, shortening or dropping the ones that never fit; `spanCounts` gets each datagram's span count. */
+  packDatagrams(spans: ReadableSpan[], spanCounts: number[] = []): Buffer[] {
     const datagrams: Buffer[] = [];
     for (const [resource, list] of byResource(spans)) {
       const process = this.process(resource);
@@ -112,6 +116,7 @@ export class JaegerExporter implements Exporter {
         const encoded = replaced.has(i) ? replaced.get(i) : w.buf.subarray(i === 0 ? 0 : ends[i - 1], ends[i]);
         if (encoded === undefined) continue;
         if (size + encoded.length > room && current.length > 0) {
+          spanCounts.push(current.length);
           datagrams.push(emitBatchMessage(process, current, this.seqId++));
           current = [];
           size = 0;
@@ -119,7 +124,10 @@ export class JaegerExporter implements Exporter {
         current.push(encoded);
         size += encoded.length;
       }
-      if (current.length > 0) datagrams.push(emitBatchMessage(process, current, this.seqId++));
+      if (current.length > 0) {
+        spanCounts.push(current.length);
+        datagrams.push(emitBatchMessage(process, current, this.seqId++));
+      }
     }
     this.seqId &= 0x7fffffff;
     return datagrams;
@@ -142,92 +150,99 @@ export class JaegerExporter implements Exporter {
       }
     }
     this.stats.dropped++;
-    if (this.stats.dropped === 1 || this.stats.dropped % 1000 === 0)
-      log.warn(
-        `jaeger: span "${span.name}" took ${bytes} bytes and does not fit a ${UDP_PACKET_LIMIT}-byte UDP packet even shortened; dropped ` +
-          `(${this.stats.dropped} so far; use OTEL_EXPORTER_JAEGER_ENDPOINT for the HTTP collector, which has no such limit)`,
-      );
+    countDropped(
+      'too_large',
+      1,
+      `a span of ${bytes} bytes does not fit a ${UDP_PACKET_LIMIT}-byte UDP packet even shortened; OTEL_EXPORTER_JAEGER_ENDPOINT sends to the HTTP collector, which has no such limit`,
+    );
     return undefined;
   }
 
-  /** One Batch struct per resource, for the collector. */
-  private bodies(spans: ReadableSpan[]): Buffer[] {
-    const bodies: Buffer[] = [];
-    for (const [resource, list] of byResource(spans)) {
-      const w = this.writer;
-      w.pos = 0;
-      beginBatch(w, this.process(resource), list.length);
-      for (const span of list) encodeSpan(w, span);
-      endBatch(w);
-      bodies.push(w.copy());
-    }
-    return bodies;
+  /** One Batch struct (one resource's spans), for the collector. */
+  private body(resource: ReadableSpan['resource'], list: ReadableSpan[]): Buffer {
+    const w = this.writer;
+    w.pos = 0;
+    beginBatch(w, this.process(resource), list.length);
+    for (const span of list) encodeSpan(w, span);
+    endBatch(w);
+    return w.copy();
   }
 
   async send(spans: ReadableSpan[]): Promise<boolean> {
     try {
       if (this.udp) {
-        const datagrams = this.packDatagrams(spans);
-        return this.reportUdp(await this.udp.send(datagrams), datagrams.length, spans.length);
+        const counts: number[] = [];
+        const datagrams = this.packDatagrams(spans, counts);
+        return this.reportUdp(await this.udp.send(datagrams), counts);
       }
+      const deadline = Date.now() + this.exportTimeoutMs;
       let ok = true;
-      for (const body of this.bodies(spans)) {
-        const result = await post({ url: this.config.endpoint, headers: this.headers, body, timeoutMs: this.config.timeoutMs });
-        ok = this.reportHttp(result, spans.length) && ok;
+      for (const [resource, list] of byResource(spans)) {
+        ok = (await deliver(this.deliverable(resource, list), deadline, this.config.timeoutMs, this.target())) && ok;
       }
       return ok;
     } catch (err) {
-      log.once('warn', 'jaeger-encode', `jaeger: cannot encode spans: ${(err as Error).message}`);
+      countDropped('failed', spans.length, `jaeger: cannot encode spans: ${(err as Error).message}`);
       return false;
     }
+  }
+
+  /** The spans of one resource as one Batch for the collector; a 413 splits them. */
+  private deliverable(resource: ReadableSpan['resource'], list: ReadableSpan[]): Deliverable {
+    const body = this.body(resource, list);
+    return {
+      count: list.length,
+      send: (timeoutMs) => post({ url: this.config.endpoint, headers: this.headers, body, timeoutMs }),
+      split: () => {
+        const half = Math.floor(list.length / 2);
+        return [this.deliverable(resource, list.slice(0, half)), this.deliverable(resource, list.slice(half))];
+      },
+    };
   }
 
   sendSync(spans: ReadableSpan[], budgetMs: number): boolean {
     try {
       const deadline = Date.now() + budgetMs;
       if (this.udp) {
-        const datagrams = this.packDatagrams(spans);
+        const counts: number[] = [];
+        const datagrams = this.packDatagrams(spans, counts);
         if (datagrams.length === 0) return true;
-        const result = sendUdpSync(this.config.agentHost, this.config.agentPort, datagrams, budgetMs);
-        return this.reportUdp(result, datagrams.length, spans.length);
+        return this.reportUdp(sendUdpSync(this.config.agentHost, this.config.agentPort, datagrams, budgetMs), counts);
       }
       let ok = true;
-      for (const body of this.bodies(spans)) {
+      for (const [resource, list] of byResource(spans)) {
         const left = deadline - Date.now();
         const result: PostResult =
           left > 0
-            ? postSync({ url: this.config.endpoint, headers: this.headers, body, timeoutMs: Math.min(left, this.config.timeoutMs) })
-            : { ok: false, error: 'no time left' };
-        ok = this.reportHttp(result, spans.length) && ok;
+            ? postSync({ url: this.config.endpoint, headers: this.headers, body: this.body(resource, list), timeoutMs: Math.min(left, this.config.timeoutMs) })
+            : { ok: false, error: 'no time left', timedOut: true };
+        if (result.ok) exportWorked(this.target());
+        else {
+          ok = false;
+          countDropped(result.timedOut ? 'timeout' : 'unavailable', list.length, `${result.error ?? `HTTP ${result.status}`} from ${this.target()} at exit`);
+        }
       }
       return ok;
     } catch (err) {
-      log.once('warn', 'jaeger-encode', `jaeger: cannot encode spans: ${(err as Error).message}`);
+      countDropped('failed', spans.length, `jaeger: cannot encode spans: ${(err as Error).message}`);
       return false;
     }
   }
 
-  private reportUdp(result: UdpResult, datagrams: number, spans: number): boolean {
-    return this.report(result.sent === datagrams ? undefined : (result.error ?? 'not sent'), spans);
-  }
-
-  private reportHttp(result: PostResult, spans: number): boolean {
-    return this.report(result.ok ? undefined : (result.error ?? 'failed'), spans);
-  }
-
-  private report(error: string | undefined, count: number): boolean {
-    if (error === undefined) {
-      if (this.failures > 0) log.info(`jaeger export to ${this.target()} works again`);
-      this.failures = 0;
+  /** Datagrams the kernel did not take (send errors: an unknown host, no route, too large) are counted with their spans. */
+  private reportUdp(result: UdpResult, counts: number[]): boolean {
+    if (result.sent === counts.length) {
+      if (counts.length > 0) exportWorked(this.target());
       return true;
     }
-    this.failures++;
-    // One line when a run of failures starts, then one per thousand, so a down collector cannot flood stderr.
-    if (this.failures === 1 || this.failures % 1000 === 0) log.warn(`jaeger export to ${this.target()} failed (${error}); ${count} spans dropped`);
+    let lost = 0;
+    for (const i of result.failed ?? []) lost += counts[i] ?? 0;
+    if (result.failed === undefined) for (let i = result.sent; i < counts.length; i++) lost += counts[i];
+    countDropped('unavailable', lost, `${result.error ?? 'not sent'} sending UDP to ${this.target()}`);
     return false;
   }
 }
 
 export function createJaegerExporter(config: Config): Exporter {
-  return new JaegerExporter(config.jaeger, config.serviceName);
+  return new JaegerExporter(config.jaeger, config.serviceName, config.batch.exportTimeoutMs);
 }

@@ -14,6 +14,10 @@ export interface PostResult {
   status?: number;
   /** Why it failed, for the one-line log. */
   error?: string;
+  /** How long the collector asked to wait before trying again (its Retry-After), when it did. */
+  retryAfterMs?: number;
+  /** No answer within the time given. */
+  timedOut?: boolean;
 }
 
 /** The asynchronous POST, for normal operation (see http1.ts). */
@@ -58,7 +62,9 @@ parentPort.on('message', (m) => {
     const u = new URL(m.url);
     const { mod, agent } = agentFor(u);
     req = mod.request(u, { method: 'POST', agent, headers: { ...m.headers, 'content-length': String(m.body.byteLength) } }, (res) => {
-      res.resume();
+      // The status is all that matters: a body past 64 KiB is not read on (a collector that streams forever).
+      let bytes = 0;
+      res.on('data', (chunk) => { bytes += chunk.length; if (bytes > 65536) { done(res.statusCode || -2, 'response too long'); req.destroy(); } });
       res.on('end', () => (res.statusCode ? done(res.statusCode) : done(-2, 'no status')));
       res.on('error', (e) => done(-2, e.code || e.message));
     });
@@ -129,10 +135,11 @@ export function postSync(request: PostRequest): PostResult {
     if (left <= 0) break;
     Atomics.wait(state, 0, 0, left);
   }
-  if (Atomics.load(state, 0) === 0) return { ok: false, error: `no answer within ${request.timeoutMs} ms` };
+  if (Atomics.load(state, 0) === 0) return { ok: false, error: `no answer within ${request.timeoutMs} ms`, timedOut: true };
   const code = Atomics.load(state, 1);
   if (code >= 200 && code < 300) return { ok: true, status: code };
   if (code > 0) return { ok: false, status: code, error: `HTTP ${code}` };
+  if (code === -3) return { ok: false, error: `no answer within ${request.timeoutMs} ms`, timedOut: true };
   const bytes = new Uint8Array(signal, 8);
   const end = bytes.indexOf(0);
   const why = Buffer.from(bytes.subarray(0, end < 0 ? bytes.length : end)).toString();

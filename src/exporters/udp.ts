@@ -12,6 +12,8 @@ export interface UdpResult {
   sent: number;
   /** Why the first failure happened, for the one-line log. */
   error?: string;
+  /** The indexes of the datagrams that failed (asynchronous sends). */
+  failed?: number[];
 }
 
 const EXPORT_CONTEXT = ROOT_CONTEXT.setValue(SUPPRESS_TRACING_KEY, true);
@@ -66,23 +68,29 @@ export class UdpSender {
             resolve(result);
             return;
           }
-          const datagram = datagrams[i++];
+          const index = i++;
+          const datagram = datagrams[index];
           let socket: Socket;
           try {
             socket = this.open();
           } catch (err) {
             result.error ??= (err as Error).message;
+            result.failed = [];
+            for (let rest = index; rest < datagrams.length; rest++) result.failed.push(rest);
             resolve(result);
             return;
           }
           try {
             socket.send(datagram, this.port, this.host, (err) => {
-              if (err) result.error ??= (err as NodeJS.ErrnoException).code ?? err.message;
-              else result.sent++;
+              if (err) {
+                result.error ??= (err as NodeJS.ErrnoException).code ?? err.message;
+                (result.failed ??= []).push(index);
+              } else result.sent++;
               next();
             });
           } catch (err) {
             result.error ??= (err as Error).message;
+            (result.failed ??= []).push(index);
             next();
           }
         };

@@ -7,10 +7,10 @@ import type * as Http from 'node:http';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import Module = require('node:module');
 import * as dc from 'node:diagnostics_channel';
-import { activeContext, applyInContext, contextWithSpan, currentStore, isTracingSuppressed, ROOT_CONTEXT, spanFromContext } from '../context';
+import { activeContext, applyInContext, contextWithSpan, currentStore, enterContext, isTracingSuppressed, ROOT_CONTEXT, spanFromContext } from '../context';
 import { headersGetter, propagation } from '../propagation';
 import { hookTracer } from '../provider';
-import { normalizeMethod, redactQuery, redactUrl, splitHostHeader } from '../semconv';
+import { normalizeMethod, originFormOf, redactQuery, redactUrl, splitHostHeader } from '../semconv';
 import { onBuiltinImport } from '../loader/esm-builtins';
 import { HookGuard, recordError, SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_ERROR } from '../loader/trace-call';
 import type { Integration } from '../loader/types';
@@ -34,7 +34,8 @@ type ClientRequest = Http.ClientRequest & Traced;
 
 function serverAttributes(req: ServerRequest, method: string): Attributes {
   const headers = req.headers;
-  const url = req.url ?? '/';
+  let url = req.url ?? '/';
+  if (url.charCodeAt(0) !== 47 /* / */) url = originFormOf(url);
   const q = url.indexOf('?');
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
   const attributes: Record<string, string | number> = {
@@ -98,18 +99,21 @@ function endServerSpan(res: ServerResponse, span: Span): void {
   span.end();
 }
 
-function patchServerEmit(proto: { emit: (...args: any[]) => boolean }): void {
-  wrap(proto, 'emit', (original) => function emit(this: unknown, event: string, req: ServerRequest, res: ServerResponse): boolean {
-    if (event !== 'request' || !guard.enabled) return original.apply(this, arguments as unknown as any[]);
-    let ctx: Context | undefined;
-    try {
-      ctx = startServerSpan(req, res);
-    } catch (err) {
-      guard.fail(err);
-    }
-    if (ctx === undefined) return original.apply(this, arguments as unknown as any[]);
-    return applyInContext(ctx, original, this, arguments);
-  });
+// Node publishes 'http.server.request.start' for every request of every http
+// and https server, just before it emits 'request' (or 'checkContinue') to the
+// app. The span starts there, and its context is entered there: the app's
+// handler runs in it with no wrapper of ours on its stack, so an error thrown
+// in the handler prints the same stack trace with and without the agent.
+// (Entered on the parser's own async resource: the connection's next request
+// enters its own context before its handler runs.)
+function onServerRequestStart(message: unknown): void {
+  if (!guard.enabled) return;
+  const { request, response } = message as { request: ServerRequest; response: ServerResponse };
+  try {
+    enterContext(startServerSpan(request, response));
+  } catch (err) {
+    guard.fail(err);
+  }
 }
 
 // A response's 'close' (sent, or its connection gone) ends its span: a check
@@ -213,7 +217,8 @@ function clientAttributes(req: ClientRequest, method: string, scheme: 'http' | '
     'http.request.method': method,
     'server.address': req.host,
     'server.port': port,
-    'url.full': redactUrl(`${scheme}://${authority}${req.path}`),
+    // A request through a proxy names its whole target in the path (absolute form).
+    'url.full': redactUrl(req.path.charCodeAt(0) === 47 /* / */ ? `${scheme}://${authority}${req.path}` : req.path),
   };
   if (method === '_OTHER') attributes['http.request.method_original'] = req.method;
   return attributes;
@@ -298,7 +303,6 @@ function patchModule(mod: typeof Http, scheme: 'http' | 'https'): void {
   // Node's own get() calls the module's internal request: ours is the traced one, ended at once.
   const request = mod.request as RequestFn;
   wrap(mod, 'get', () => wrapGet(request));
-  patchServerEmit(mod.Server.prototype as unknown as { emit: (...args: any[]) => boolean });
   patchMessages();
   // `import { request } from 'node:http'` sees the patched functions only after this.
   Module.syncBuiltinESMExports();
@@ -338,8 +342,9 @@ function patchClientRequestHead(proto: { _implicitHeader?: (...args: any[]) => u
 }
 
 /**
- * A TLS server starting to listen: patches https, whose Server.prototype.emit
- * an https server then uses (a plain TLS or HTTP/2 server only costs https's load, once).
+ * A TLS server starting to listen: an app that serves https likely calls out
+ * over https too, so https is patched now (a plain TLS or HTTP/2 server only
+ * costs https's load, once). Its server spans need no patch: see onServerRequestStart.
  */
 function patchServerListen(proto: { listen: (...args: any[]) => unknown }): void {
   wrap(proto, 'listen', (original) => function listen(this: { setSecureContext?: unknown }) {
@@ -375,10 +380,10 @@ export const integration: Integration = {
     }
     dc.subscribe('http.client.request.error', onClientError);
     // Safety nets for imports nothing could watch: the first request patches
-    // the module. The server channel fires just before the 'request' event, so
-    // even that first request is traced; a client request is traced from the next one.
+    // the module (its clients, and the messages' events). A client request is traced from the next one.
     dc.subscribe('http.server.request.start', onFirstUse);
     dc.subscribe('http.client.request.start', onFirstUse);
+    dc.subscribe('http.server.request.start', onServerRequestStart);
   },
 };
 

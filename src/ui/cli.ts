@@ -13,9 +13,18 @@ options:
   --otlp-port PORT          OTLP/HTTP receiver, POST /v1/traces (default ${DEFAULTS.otlpPort})
   --jaeger-port PORT        Jaeger collector HTTP, POST /api/traces (default ${DEFAULTS.jaegerPort})
   --jaeger-agent-port PORT  Jaeger agent UDP, binary Thrift emitBatch (default ${DEFAULTS.jaegerAgentPort})
-  --max-traces N            traces kept in memory; the oldest go first (default ${DEFAULTS.maxTraces})
+  --max-memory BYTES        memory the viewer may use, e.g. 512m (default 512m): the
+                            oldest traces go first to stay within it
+  --max-traces N            traces kept at most; the oldest go first (default ${DEFAULTS.maxTraces})
+  --max-attributes N        attributes kept per span, event and resource (default ${DEFAULTS.limits.attributes})
+  --max-events N            events kept per span (default ${DEFAULTS.limits.events})
+  --max-links N             links kept per span (default ${DEFAULTS.limits.links})
+  --max-value-length N      characters kept of a value (default ${DEFAULTS.limits.valueLength})
   --data FILE               keep the traces in FILE too, so a restart shows them again
+  --max-data-size BYTES     largest size of FILE; the oldest traces go first (default 1g)
   --max-body-size BYTES     largest request body accepted, e.g. 16m (default 16m)
+  --cors-origin ORIGIN      let pages of ORIGIN (e.g. http://localhost:3000) send OTLP from a
+                            browser; repeat for more (default: none)
   -h, --help                this text
 
 A port of 0 means any free port. Once listening it prints:
@@ -95,11 +104,63 @@ export function parseArgs(argv: string[]): Partial<ViewerOptions> & { help?: boo
       case '--max-body-size':
         opts.maxBodyBytes = size(arg, take());
         break;
+      case '--max-memory': {
+        const bytes = size(arg, take());
+        if (bytes < 64 * 1024 * 1024) throw new UsageError(`${arg} must be at least 64m`);
+        opts.maxMemory = bytes;
+        break;
+      }
+      case '--max-data-size':
+        opts.maxDataBytes = size(arg, take());
+        break;
+      case '--max-attributes':
+      case '--max-events':
+      case '--max-links':
+      case '--max-value-length': {
+        const n = positive(arg, take());
+        const key = ({ '--max-attributes': 'attributes', '--max-events': 'events', '--max-links': 'links', '--max-value-length': 'valueLength' } as const)[arg];
+        opts.limits = { ...(opts.limits ?? DEFAULTS.limits), [key]: n };
+        break;
+      }
+      case '--cors-origin': {
+        const origins = take()
+          .split(',')
+          .map((o) => o.trim().replace(/\/+$/, ''))
+          .filter(Boolean);
+        for (const origin of origins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new UsageError(`--cors-origin must be an origin such as http://localhost:3000, not ${JSON.stringify(origin)}`);
+        opts.corsOrigins = [...(opts.corsOrigins ?? []), ...origins];
+        break;
+      }
       default:
         throw new UsageError(arg.startsWith('-') ? `unknown option ${arg}` : `unexpected argument ${JSON.stringify(arg)}`);
     }
   }
   return opts;
+}
+
+/**
+ * Since V8 12 (Node 22 and later) the young generation grows to tens of MiB
+ * under the viewer's load (every request allocates its spans anew), which
+ * alone would take a quarter of a 256 MiB --max-memory: measured here, a
+ * flood of 1 MiB spans peaked at 326 MiB RSS on Node 24, 213 MiB with a 1 MiB
+ * semi-space. The heap is sized when the process starts, so the viewer
+ * replaces itself once (same pid, same stdio) with that flag, where Node can
+ * (process.execve, Node 22.15 and later); the app's own flags are kept.
+ */
+function restartWithSmallYoungGeneration(): void {
+  const execve = (process as unknown as { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never }).execve;
+  if (typeof execve !== 'function' || process.env.TRACING_AGENT_UI_RESTARTED === '1') return;
+  if (process.execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))) return;
+  try {
+    execve.call(
+      process,
+      process.execPath,
+      [process.execPath, '--max-semi-space-size=1', ...process.execArgv, ...process.argv.slice(1)],
+      { ...process.env, TRACING_AGENT_UI_RESTARTED: '1' },
+    );
+  } catch {
+    // not allowed here: the viewer runs as it is
+  }
 }
 
 /** Runs the viewer until SIGINT/SIGTERM. Resolves with the exit status. */
@@ -116,6 +177,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  restartWithSmallYoungGeneration();
   let viewer;
   try {
     viewer = await startViewer(opts);

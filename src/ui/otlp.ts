@@ -6,6 +6,7 @@
 // links FOLLOWS_FROM references, resource attributes the process's tags and
 // `service.name` its serviceName.
 import { DecodeError, ProtoReader, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from './protobuf';
+import { cut, DEFAULT_LIMITS, spanBytes, Trimmed, ValueBudget, type SpanLimits } from './limits';
 import type { Batch, Log, Process, Reference, Span, Tag } from './model';
 
 export { DecodeError };
@@ -29,6 +30,25 @@ export interface DecodeResult {
   /** spans left out (invalid ids), for OTLP's partial success answer */
   rejected: number;
   rejectReason: string;
+  /** what the limits left out */
+  trimmed: Trimmed;
+}
+
+export interface DecodeOptions {
+  limits: SpanLimits;
+  /** estimated bytes of decoded spans one request may keep; spans past it are refused */
+  requestBytes: number;
+  /** called between spans: resolves after letting other work run, when this request has had the thread long enough */
+  pause?: () => Promise<void> | undefined;
+}
+
+export const DEFAULT_DECODE: DecodeOptions = { limits: DEFAULT_LIMITS, requestBytes: Infinity };
+
+/** What one decoding carries along: the limits, what they left out, and the value being read. */
+interface Ctx {
+  limits: SpanLimits;
+  trimmed: Trimmed;
+  budget: ValueBudget;
 }
 
 // ---------------------------------------------------------------- the common intermediate shape
@@ -52,17 +72,6 @@ interface RawSpan {
   statusMessage: string;
 }
 
-interface RawScope {
-  name: string;
-  version: string;
-  spans: RawSpan[];
-}
-
-interface RawResource {
-  attributes: Array<[string, Value]>;
-  scopes: RawScope[];
-}
-
 function emptySpan(): RawSpan {
   return {
     traceId: Buffer.alloc(0),
@@ -84,14 +93,20 @@ function emptySpan(): RawSpan {
 
 // ---------------------------------------------------------------- protobuf
 
-function pbAnyValue(r: ProtoReader): Value {
+function pbAnyValue(r: ProtoReader, ctx: Ctx): Value {
   let value: Value = null;
+  const budget = ctx.budget;
+  budget.enter();
   r.fields((field, wt) => {
     switch (field) {
-      case 1:
+      case 1: {
         if (wt !== WIRE_LEN) return false;
-        value = r.string();
+        const [start, end] = r.span();
+        // Only as much as is kept is turned into a string.
+        const limit = ctx.limits.valueLength;
+        value = cut(r.buf.toString('utf8', start, Math.min(end, start + limit * 4)), limit, ctx.trimmed);
         return true;
+      }
       case 2:
         if (wt !== WIRE_VARINT) return false;
         value = r.varint() !== 0;
@@ -110,7 +125,12 @@ function pbAnyValue(r: ProtoReader): Value {
         const m = r.message();
         m.fields((f, w) => {
           if (f !== 1 || w !== WIRE_LEN) return false;
-          list.push(pbAnyValue(m.message()));
+          if (budget.elements <= 0) {
+            ctx.trimmed.values++;
+            return false;
+          }
+          budget.elements--;
+          list.push(pbAnyValue(m.message(), ctx));
           return true;
         });
         value = list;
@@ -122,7 +142,12 @@ function pbAnyValue(r: ProtoReader): Value {
         const m = r.message();
         m.fields((f, w) => {
           if (f !== 1 || w !== WIRE_LEN) return false;
-          const [k, v] = pbKeyValue(m.message());
+          if (budget.elements <= 0) {
+            ctx.trimmed.values++;
+            return false;
+          }
+          budget.elements--;
+          const [k, v] = pbKeyValue(m.message(), ctx);
           obj[k] = v;
           return true;
         });
@@ -131,29 +156,41 @@ function pbAnyValue(r: ProtoReader): Value {
       }
       case 7:
         if (wt !== WIRE_LEN) return false;
-        value = Buffer.from(r.bytes());
+        value = Buffer.from(r.bytes().subarray(0, ctx.limits.valueLength));
         return true;
       default:
         return false;
     }
   });
+  budget.leave();
   return value;
 }
 
-function pbKeyValue(r: ProtoReader): [string, Value] {
+function pbKeyValue(r: ProtoReader, ctx: Ctx): [string, Value] {
   let key = '';
   let value: Value = null;
   r.fields((field, wt) => {
     if (wt !== WIRE_LEN) return false;
-    if (field === 1) key = r.string();
-    else if (field === 2) value = pbAnyValue(r.message());
+    if (field === 1) key = cut(r.string(), ctx.limits.valueLength, ctx.trimmed);
+    else if (field === 2) value = pbAnyValue(r.message(), ctx);
     else return false;
     return true;
   });
   return [key, value];
 }
 
-function pbSpan(r: ProtoReader): RawSpan {
+/** An attribute, unless `list` is full: then it is skipped on the wire and counted. */
+function pbAttribute(r: ProtoReader, list: Array<[string, Value]>, ctx: Ctx): boolean {
+  if (list.length >= ctx.limits.attributes) {
+    ctx.trimmed.attributes++;
+    return false;
+  }
+  ctx.budget = new ValueBudget();
+  list.push(pbKeyValue(r.message(), ctx));
+  return true;
+}
+
+function pbSpan(r: ProtoReader, ctx: Ctx): RawSpan {
   const s = emptySpan();
   r.fields((field, wt) => {
     switch (field) {
@@ -169,11 +206,11 @@ function pbSpan(r: ProtoReader): RawSpan {
       }
       case 3:
         if (wt !== WIRE_LEN) return false;
-        s.traceState = r.string();
+        s.traceState = cut(r.string(), ctx.limits.valueLength, ctx.trimmed);
         return true;
       case 5:
         if (wt !== WIRE_LEN) return false;
-        s.name = r.string();
+        s.name = cut(r.string(), ctx.limits.valueLength, ctx.trimmed);
         return true;
       case 6:
         if (wt !== WIRE_VARINT) return false;
@@ -187,16 +224,19 @@ function pbSpan(r: ProtoReader): RawSpan {
         return true;
       case 9:
         if (wt !== WIRE_LEN) return false;
-        s.attributes.push(pbKeyValue(r.message()));
-        return true;
+        return pbAttribute(r, s.attributes, ctx);
       case 11: {
         if (wt !== WIRE_LEN) return false;
+        if (s.events.length >= ctx.limits.events) {
+          ctx.trimmed.events++;
+          return false;
+        }
         const e = { time: 0n, name: '', attributes: [] as Array<[string, Value]> };
         const m = r.message();
         m.fields((f, w) => {
           if (f === 1 && w === WIRE_FIXED64) e.time = m.fixed64();
-          else if (f === 2 && w === WIRE_LEN) e.name = m.string();
-          else if (f === 3 && w === WIRE_LEN) e.attributes.push(pbKeyValue(m.message()));
+          else if (f === 2 && w === WIRE_LEN) e.name = cut(m.string(), ctx.limits.valueLength, ctx.trimmed);
+          else if (f === 3 && w === WIRE_LEN) return pbAttribute(m, e.attributes, ctx);
           else return false;
           return true;
         });
@@ -205,6 +245,10 @@ function pbSpan(r: ProtoReader): RawSpan {
       }
       case 13: {
         if (wt !== WIRE_LEN) return false;
+        if (s.links.length >= ctx.limits.links) {
+          ctx.trimmed.links++;
+          return false;
+        }
         const l: { traceId: Buffer; spanId: Buffer } = { traceId: Buffer.alloc(0), spanId: Buffer.alloc(0) };
         const m = r.message();
         m.fields((f, w) => {
@@ -220,7 +264,7 @@ function pbSpan(r: ProtoReader): RawSpan {
         if (wt !== WIRE_LEN) return false;
         const m = r.message();
         m.fields((f, w) => {
-          if (f === 2 && w === WIRE_LEN) s.statusMessage = m.string();
+          if (f === 2 && w === WIRE_LEN) s.statusMessage = cut(m.string(), ctx.limits.valueLength, ctx.trimmed);
           else if (f === 3 && w === WIRE_VARINT) s.statusCode = m.varint();
           else return false;
           return true;
@@ -238,55 +282,74 @@ function pbSpan(r: ProtoReader): RawSpan {
   return s;
 }
 
-function pbScope(r: ProtoReader): RawScope {
-  const scope: RawScope = { name: '', version: '', spans: [] };
+/** A scope and where its spans are in the body (start, end pairs): spans are read one by one later. */
+interface ScopeOutline {
+  name: string;
+  version: string;
+  spans: number[];
+}
+
+function pbScope(r: ProtoReader, ctx: Ctx): ScopeOutline {
+  const scope: ScopeOutline = { name: '', version: '', spans: [] };
   r.fields((field, wt) => {
     if (wt !== WIRE_LEN) return false;
     if (field === 1) {
       const m = r.message();
       m.fields((f, w) => {
         if (w !== WIRE_LEN) return false;
-        if (f === 1) scope.name = m.string();
-        else if (f === 2) scope.version = m.string();
+        if (f === 1) scope.name = cut(m.string(), ctx.limits.valueLength, ctx.trimmed);
+        else if (f === 2) scope.version = cut(m.string(), ctx.limits.valueLength, ctx.trimmed);
         else return false;
         return true;
       });
-    } else if (field === 2) scope.spans.push(pbSpan(r.message()));
+    } else if (field === 2) scope.spans.push(...r.span());
     else return false;
     return true;
   });
   return scope;
 }
 
-function pbResourceSpans(r: ProtoReader): RawResource {
-  const res: RawResource = { attributes: [], scopes: [] };
+function pbResourceSpans(r: ProtoReader, ctx: Ctx): { attributes: Array<[string, Value]>; scopes: ScopeOutline[] } {
+  const res = { attributes: [] as Array<[string, Value]>, scopes: [] as ScopeOutline[] };
   r.fields((field, wt) => {
     if (wt !== WIRE_LEN) return false;
     if (field === 1) {
       const m = r.message();
       m.fields((f, w) => {
         if (f !== 1 || w !== WIRE_LEN) return false;
-        res.attributes.push(pbKeyValue(m.message()));
-        return true;
+        return pbAttribute(m, res.attributes, ctx);
       });
     } else if (field === 2 || field === 1000) {
       // 1000: instrumentation_library_spans, from SDKs before OTLP 0.15
-      res.scopes.push(pbScope(r.message()));
+      res.scopes.push(pbScope(r.message(), ctx));
     } else return false;
     return true;
   });
   return res;
 }
 
-export function decodeOtlpProtobuf(body: Buffer): DecodeResult {
-  const resources: RawResource[] = [];
+export async function decodeOtlpProtobuf(body: Buffer, options: DecodeOptions = DEFAULT_DECODE): Promise<DecodeResult> {
+  const ctx: Ctx = { limits: options.limits, trimmed: new Trimmed(), budget: new ValueBudget() };
+  const outline: Array<{ attributes: Array<[string, Value]>; scopes: ScopeOutline[] }> = [];
   const r = new ProtoReader(body);
   r.fields((field, wt) => {
     if (field !== 1 || wt !== WIRE_LEN) return false;
-    resources.push(pbResourceSpans(r.message()));
+    outline.push(pbResourceSpans(r.message(), ctx));
     return true;
   });
-  return toBatches(resources);
+  const out = new Output(options, ctx);
+  for (const res of outline) {
+    out.beginResource(res.attributes);
+    for (const scope of res.scopes) {
+      for (let i = 0; i < scope.spans.length; i += 2) {
+        await options.pause?.();
+        if (out.full()) continue;
+        out.add(pbSpan(new ProtoReader(body, scope.spans[i], scope.spans[i + 1]), ctx), scope);
+      }
+    }
+    out.endResource();
+  }
+  return out.result;
 }
 
 // ---------------------------------------------------------------- JSON
@@ -335,9 +398,9 @@ function jsonId(v: unknown): Buffer {
   return Buffer.alloc(0);
 }
 
-function jsonAnyValue(v: unknown): Value {
+function jsonAnyValue(v: unknown, ctx: Ctx): Value {
   if (!isObject(v)) return null;
-  if ('stringValue' in v || 'string_value' in v) return jsonString(get(v, 'stringValue', 'string_value'));
+  if ('stringValue' in v || 'string_value' in v) return cut(jsonString(get(v, 'stringValue', 'string_value')), ctx.limits.valueLength, ctx.trimmed);
   if ('boolValue' in v || 'bool_value' in v) return get(v, 'boolValue', 'bool_value') === true;
   if ('intValue' in v || 'int_value' in v) return jsonInt(get(v, 'intValue', 'int_value'), 'intValue');
   if ('doubleValue' in v || 'double_value' in v) {
@@ -346,55 +409,93 @@ function jsonAnyValue(v: unknown): Value {
   }
   if ('arrayValue' in v || 'array_value' in v) {
     const a = get(v, 'arrayValue', 'array_value');
-    return isObject(a) ? list(a, 'values').map(jsonAnyValue) : [];
+    if (!isObject(a)) return [];
+    const out: Value[] = [];
+    ctx.budget.enter();
+    for (const item of list(a, 'values')) {
+      if (ctx.budget.elements-- <= 0) {
+        ctx.trimmed.values++;
+        break;
+      }
+      out.push(jsonAnyValue(item, ctx));
+    }
+    ctx.budget.leave();
+    return out;
   }
   if ('kvlistValue' in v || 'kvlist_value' in v) {
     const kv = get(v, 'kvlistValue', 'kvlist_value');
     const obj: { [key: string]: Value } = {};
-    if (isObject(kv)) for (const [k, val] of jsonAttributes(list(kv, 'values'))) obj[k] = val;
+    if (!isObject(kv)) return obj;
+    ctx.budget.enter();
+    for (const item of list(kv, 'values')) {
+      if (ctx.budget.elements-- <= 0) {
+        ctx.trimmed.values++;
+        break;
+      }
+      if (isObject(item)) obj[cut(jsonString(item.key), ctx.limits.valueLength, ctx.trimmed)] = jsonAnyValue(item.value, ctx);
+    }
+    ctx.budget.leave();
     return obj;
   }
-  if ('bytesValue' in v || 'bytes_value' in v) return Buffer.from(jsonString(get(v, 'bytesValue', 'bytes_value')), 'base64');
+  if ('bytesValue' in v || 'bytes_value' in v) return Buffer.from(jsonString(get(v, 'bytesValue', 'bytes_value')).slice(0, Math.ceil((ctx.limits.valueLength * 4) / 3)), 'base64');
   return null;
 }
 
-function jsonAttributes(items: unknown[]): Array<[string, Value]> {
+function jsonAttributes(items: unknown[], ctx: Ctx): Array<[string, Value]> {
   const out: Array<[string, Value]> = [];
-  for (const kv of items) if (isObject(kv)) out.push([jsonString(kv.key), jsonAnyValue(kv.value)]);
+  for (const kv of items) {
+    if (!isObject(kv)) continue;
+    if (out.length >= ctx.limits.attributes) {
+      ctx.trimmed.attributes++;
+      continue;
+    }
+    ctx.budget = new ValueBudget();
+    out.push([cut(jsonString(kv.key), ctx.limits.valueLength, ctx.trimmed), jsonAnyValue(kv.value, ctx)]);
+  }
   return out;
 }
 
-function jsonSpan(o: Json): RawSpan {
+function jsonSpan(o: Json, ctx: Ctx): RawSpan {
   const s = emptySpan();
+  const limit = ctx.limits.valueLength;
   s.traceId = jsonId(get(o, 'traceId', 'trace_id'));
   s.spanId = jsonId(get(o, 'spanId', 'span_id'));
   s.parentSpanId = jsonId(get(o, 'parentSpanId', 'parent_span_id'));
-  s.traceState = jsonString(get(o, 'traceState', 'trace_state'));
+  s.traceState = cut(jsonString(get(o, 'traceState', 'trace_state')), limit, ctx.trimmed);
   s.flags = Number(jsonInt(get(o, 'flags'), 'flags') & 0xffffffffn);
-  s.name = jsonString(o.name);
+  s.name = cut(jsonString(o.name), limit, ctx.trimmed);
   s.kind = jsonEnum(o.kind, KIND_NAMES);
   s.start = jsonInt(get(o, 'startTimeUnixNano', 'start_time_unix_nano'), 'startTimeUnixNano');
   s.end = jsonInt(get(o, 'endTimeUnixNano', 'end_time_unix_nano'), 'endTimeUnixNano');
-  s.attributes = jsonAttributes(list(o, 'attributes'));
+  s.attributes = jsonAttributes(list(o, 'attributes'), ctx);
   for (const e of list(o, 'events')) {
     if (!isObject(e)) continue;
+    if (s.events.length >= ctx.limits.events) {
+      ctx.trimmed.events++;
+      continue;
+    }
     s.events.push({
       time: jsonInt(get(e, 'timeUnixNano', 'time_unix_nano'), 'timeUnixNano'),
-      name: jsonString(e.name),
-      attributes: jsonAttributes(list(e, 'attributes')),
+      name: cut(jsonString(e.name), limit, ctx.trimmed),
+      attributes: jsonAttributes(list(e, 'attributes'), ctx),
     });
   }
   for (const l of list(o, 'links')) {
-    if (isObject(l)) s.links.push({ traceId: jsonId(get(l, 'traceId', 'trace_id')), spanId: jsonId(get(l, 'spanId', 'span_id')) });
+    if (!isObject(l)) continue;
+    if (s.links.length >= ctx.limits.links) {
+      ctx.trimmed.links++;
+      continue;
+    }
+    s.links.push({ traceId: jsonId(get(l, 'traceId', 'trace_id')), spanId: jsonId(get(l, 'spanId', 'span_id')) });
   }
   if (isObject(o.status)) {
     s.statusCode = jsonEnum(o.status.code, STATUS_NAMES);
-    s.statusMessage = jsonString(o.status.message);
+    s.statusMessage = cut(jsonString(o.status.message), limit, ctx.trimmed);
   }
   return s;
 }
 
-export function decodeOtlpJson(body: Buffer): DecodeResult {
+export async function decodeOtlpJson(body: Buffer, options: DecodeOptions = DEFAULT_DECODE): Promise<DecodeResult> {
   let request: unknown;
   try {
     request = JSON.parse(body.toString('utf8'));
@@ -402,37 +503,38 @@ export function decodeOtlpJson(body: Buffer): DecodeResult {
     throw new DecodeError(`OTLP/JSON: ${(err as Error).message}`);
   }
   if (!isObject(request)) throw new DecodeError('OTLP/JSON: the body is not an ExportTraceServiceRequest object');
-  const resources: RawResource[] = [];
+  const ctx: Ctx = { limits: options.limits, trimmed: new Trimmed(), budget: new ValueBudget() };
+  const out = new Output(options, ctx);
   for (const rs of list(request, 'resourceSpans', 'resource_spans')) {
     if (!isObject(rs)) throw new DecodeError('OTLP/JSON: resourceSpans holds a non-object');
-    const res: RawResource = { attributes: [], scopes: [] };
     const resource = rs.resource;
-    if (isObject(resource)) res.attributes = jsonAttributes(list(resource, 'attributes'));
+    out.beginResource(isObject(resource) ? jsonAttributes(list(resource, 'attributes'), ctx) : []);
     const scopes = [...list(rs, 'scopeSpans', 'scope_spans'), ...list(rs, 'instrumentationLibrarySpans', 'instrumentation_library_spans')];
     for (const ss of scopes) {
       if (!isObject(ss)) throw new DecodeError('OTLP/JSON: scopeSpans holds a non-object');
       const scopeObj = get(ss, 'scope') ?? get(ss, 'instrumentationLibrary', 'instrumentation_library');
-      const scope: RawScope = { name: '', version: '', spans: [] };
+      const scope = { name: '', version: '' };
       if (isObject(scopeObj)) {
-        scope.name = jsonString(scopeObj.name);
-        scope.version = jsonString(scopeObj.version);
+        scope.name = cut(jsonString(scopeObj.name), ctx.limits.valueLength, ctx.trimmed);
+        scope.version = cut(jsonString(scopeObj.version), ctx.limits.valueLength, ctx.trimmed);
       }
       for (const sp of list(ss, 'spans')) {
         if (!isObject(sp)) throw new DecodeError('OTLP/JSON: spans holds a non-object');
-        scope.spans.push(jsonSpan(sp));
+        await options.pause?.();
+        if (out.full()) continue;
+        out.add(jsonSpan(sp, ctx), scope);
       }
-      res.scopes.push(scope);
     }
-    resources.push(res);
+    out.endResource();
   }
-  return toBatches(resources);
+  return out.result;
 }
 
 // ---------------------------------------------------------------- → Jaeger model
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-function tag(key: string, value: Value): Tag {
+function tag(key: string, value: Value, ctx: Ctx): Tag {
   switch (typeof value) {
     case 'string':
       return { key, type: 'string', value };
@@ -445,7 +547,7 @@ function tag(key: string, value: Value): Tag {
       return { key, type: 'int64', value: value <= MAX_SAFE && value >= -MAX_SAFE ? Number(value) : value.toString() };
     default:
       if (Buffer.isBuffer(value)) return { key, type: 'binary', value: value.toString('base64') };
-      return { key, type: 'string', value: value === null ? '' : JSON.stringify(plain(value)) };
+      return { key, type: 'string', value: value === null ? '' : cut(JSON.stringify(plain(value)), ctx.limits.valueLength, ctx.trimmed) };
   }
 }
 
@@ -471,31 +573,55 @@ function validId(b: Buffer, length: number): boolean {
   return false;
 }
 
-function toBatches(resources: RawResource[]): DecodeResult {
-  const result: DecodeResult = { batches: [], rejected: 0, rejectReason: '' };
-  for (const res of resources) {
-    const process: Process = { serviceName: NO_SERVICE_NAME, tags: [] };
-    for (const [key, value] of res.attributes) {
-      if (key === 'service.name' && typeof value === 'string' && value !== '') process.serviceName = value;
-      else process.tags.push(tag(key, value));
-    }
-    const spans: Span[] = [];
-    for (const scope of res.scopes) {
-      for (const raw of scope.spans) {
-        if (!validId(raw.traceId, 16) || !validId(raw.spanId, 8)) {
-          result.rejected++;
-          result.rejectReason = `span "${raw.name}" has an invalid trace or span id`;
-          continue;
-        }
-        spans.push(toSpan(raw, scope, process));
-      }
-    }
-    if (spans.length) result.batches.push({ process, spans });
+/** Collects the converted spans of one request, resource by resource, up to the request's share of memory. */
+class Output {
+  readonly result: DecodeResult;
+  private process: Process = { serviceName: NO_SERVICE_NAME, tags: [] };
+  private spans: Span[] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly options: DecodeOptions,
+    private readonly ctx: Ctx,
+  ) {
+    this.result = { batches: [], rejected: 0, rejectReason: '', trimmed: ctx.trimmed };
   }
-  return result;
+
+  beginResource(attributes: Array<[string, Value]>): void {
+    const process: Process = { serviceName: NO_SERVICE_NAME, tags: [] };
+    for (const [key, value] of attributes) {
+      if (key === 'service.name' && typeof value === 'string' && value !== '') process.serviceName = value;
+      else process.tags.push(tag(key, value, this.ctx));
+    }
+    this.process = process;
+    this.spans = [];
+  }
+
+  /** Past the request's share of memory every further span is refused (counted, never decoded). */
+  full(): boolean {
+    if (this.bytes <= this.options.requestBytes) return false;
+    this.ctx.trimmed.rejectSpans(1, 'the request is over the memory one request may take');
+    return true;
+  }
+
+  add(raw: RawSpan, scope: { name: string; version: string }): void {
+    if (!validId(raw.traceId, 16) || !validId(raw.spanId, 8)) {
+      this.result.rejected++;
+      this.result.rejectReason = `span "${raw.name}" has an invalid trace or span id`;
+      return;
+    }
+    const span = toSpan(raw, scope, this.process, this.ctx);
+    this.bytes += spanBytes(span);
+    this.spans.push(span);
+  }
+
+  endResource(): void {
+    if (this.spans.length) this.result.batches.push({ process: this.process, spans: this.spans });
+    this.spans = [];
+  }
 }
 
-function toSpan(raw: RawSpan, scope: RawScope, process: Process): Span {
+function toSpan(raw: RawSpan, scope: { name: string; version: string }, process: Process, ctx: Ctx): Span {
   const traceID = raw.traceId.toString('hex');
   const references: Reference[] = [];
   if (validId(raw.parentSpanId, 8)) references.push({ refType: 'CHILD_OF', traceID, spanID: raw.parentSpanId.toString('hex') });
@@ -508,7 +634,7 @@ function toSpan(raw: RawSpan, scope: RawScope, process: Process): Span {
   let hasError = false;
   for (const [key, value] of raw.attributes) {
     if (key === 'error') hasError = true;
-    tags.push(tag(key, value));
+    tags.push(tag(key, value, ctx));
   }
   if (scope.name) tags.push({ key: 'otel.scope.name', type: 'string', value: scope.name });
   if (scope.version) tags.push({ key: 'otel.scope.version', type: 'string', value: scope.version });
@@ -523,7 +649,7 @@ function toSpan(raw: RawSpan, scope: RawScope, process: Process): Span {
   const logs: Log[] = raw.events.map((e) => {
     const fields: Tag[] = [];
     if (e.name) fields.push({ key: 'event', type: 'string', value: e.name });
-    for (const [key, value] of e.attributes) fields.push(tag(key, value));
+    for (const [key, value] of e.attributes) fields.push(tag(key, value, ctx));
     return { timestamp: micros(e.time), fields };
   });
   const start = micros(raw.start);

@@ -284,6 +284,8 @@ export function handleQuery(store: Store, pathname: string, params: URLSearchPar
     return failure(404, `no such endpoint: ${pathname}`);
   } catch (err) {
     if (err instanceof QueryError) return failure(400, err.message);
+    // A path segment that is not valid percent-encoding (/api/traces/%E0%A4%A) is the client's error.
+    if (err instanceof URIError) return failure(400, `malformed path: ${err.message}`);
     throw err;
   }
 }

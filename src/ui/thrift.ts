@@ -4,7 +4,16 @@
 // `Agent.emitBatch(1: Batch batch)`). Fields are read by id and unknown ones
 // skipped, so newer IDL versions (Batch.seqNo, Batch.stats) decode too.
 import { DecodeError } from './protobuf';
+import { cut, DEFAULT_LIMITS, spanBytes, Trimmed, type SpanLimits } from './limits';
 import type { Batch, Log, Process, Reference, Span, Tag } from './model';
+
+/** The limits in force, and what they left out (see limits.ts). */
+export interface ThriftContext {
+  limits: SpanLimits;
+  trimmed: Trimmed;
+}
+
+const defaultContext = (): ThriftContext => ({ limits: DEFAULT_LIMITS, trimmed: new Trimmed() });
 
 const T_STOP = 0;
 const T_BOOL = 2;
@@ -153,7 +162,7 @@ function hex64(v: bigint): string {
   return BigInt.asUintN(64, v).toString(16).padStart(16, '0');
 }
 
-function readTag(r: ThriftReader): Tag {
+function readTag(r: ThriftReader, ctx: ThriftContext): Tag {
   let key = '';
   let vType = 0;
   let str = '';
@@ -162,13 +171,13 @@ function readTag(r: ThriftReader): Tag {
   let long = 0n;
   let bin: Buffer = Buffer.alloc(0);
   r.struct((id, type) => {
-    if (id === 1 && type === T_STRING) key = r.string();
+    if (id === 1 && type === T_STRING) key = cut(r.string(), ctx.limits.valueLength, ctx.trimmed);
     else if (id === 2 && type === T_I32) vType = r.i32();
-    else if (id === 3 && type === T_STRING) str = r.string();
+    else if (id === 3 && type === T_STRING) str = readString(r, ctx);
     else if (id === 4 && type === T_DOUBLE) dbl = r.double();
     else if (id === 5 && type === T_BOOL) bool = r.byte() !== 0;
     else if (id === 6 && type === T_I64) long = r.i64();
-    else if (id === 7 && type === T_STRING) bin = Buffer.from(r.binary());
+    else if (id === 7 && type === T_STRING) bin = Buffer.from(r.binary().subarray(0, ctx.limits.valueLength));
     else return false;
     return true;
   });
@@ -187,7 +196,15 @@ function readTag(r: ThriftReader): Tag {
   }
 }
 
-function readTags(r: ThriftReader, type: number): Tag[] | null {
+/** A string value: only what is kept becomes a string. */
+function readString(r: ThriftReader, ctx: ThriftContext): string {
+  const b = r.binary();
+  const limit = ctx.limits.valueLength;
+  return cut(b.toString('utf8', 0, Math.min(b.length, limit * 4)), limit, ctx.trimmed);
+}
+
+/** Tags up to the attribute limit; the rest are skipped on the wire and counted. */
+function readTags(r: ThriftReader, type: number, ctx: ThriftContext): Tag[] | null {
   if (type !== T_LIST) return null;
   const [t, size] = r.list();
   if (t !== T_STRUCT) {
@@ -195,22 +212,28 @@ function readTags(r: ThriftReader, type: number): Tag[] | null {
     return [];
   }
   const tags: Tag[] = [];
-  for (let i = 0; i < size; i++) tags.push(readTag(r));
+  for (let i = 0; i < size; i++) {
+    if (tags.length < ctx.limits.attributes) tags.push(readTag(r, ctx));
+    else {
+      r.skip(T_STRUCT);
+      ctx.trimmed.attributes++;
+    }
+  }
   return tags;
 }
 
-function readProcess(r: ThriftReader): Process {
+function readProcess(r: ThriftReader, ctx: ThriftContext): Process {
   const p: Process = { serviceName: '', tags: [] };
   r.struct((id, type) => {
-    if (id === 1 && type === T_STRING) p.serviceName = r.string();
-    else if (id === 2 && type === T_LIST) p.tags = readTags(r, type) || [];
+    if (id === 1 && type === T_STRING) p.serviceName = cut(r.string(), ctx.limits.valueLength, ctx.trimmed);
+    else if (id === 2 && type === T_LIST) p.tags = readTags(r, type, ctx) || [];
     else return false;
     return true;
   });
   return p;
 }
 
-function readSpan(r: ThriftReader, process: Process): Span {
+function readSpan(r: ThriftReader, process: Process, ctx: ThriftContext): Span {
   let traceLow = 0n;
   let traceHigh = 0n;
   let spanId = 0n;
@@ -248,13 +271,14 @@ function readSpan(r: ThriftReader, process: Process): Span {
       }
       case 5:
         if (type !== T_STRING) return false;
-        span.operationName = r.string();
+        span.operationName = cut(r.string(), ctx.limits.valueLength, ctx.trimmed);
         return true;
       case 6: {
         if (type !== T_LIST) return false;
         const [t, size] = r.list();
         for (let i = 0; i < size; i++) {
-          if (t !== T_STRUCT) {
+          if (t !== T_STRUCT || span.references.length >= ctx.limits.links) {
+            if (t === T_STRUCT) ctx.trimmed.links++;
             r.skip(t);
             continue;
           }
@@ -281,20 +305,21 @@ function readSpan(r: ThriftReader, process: Process): Span {
         return true;
       case 10:
         if (type !== T_LIST) return false;
-        span.tags = readTags(r, type) || [];
+        span.tags = readTags(r, type, ctx) || [];
         return true;
       case 11: {
         if (type !== T_LIST) return false;
         const [t, size] = r.list();
         for (let i = 0; i < size; i++) {
-          if (t !== T_STRUCT) {
+          if (t !== T_STRUCT || span.logs.length >= ctx.limits.events) {
+            if (t === T_STRUCT) ctx.trimmed.events++;
             r.skip(t);
             continue;
           }
           const log: Log = { timestamp: 0, fields: [] };
           r.struct((fid, ft) => {
             if (fid === 1 && ft === T_I64) log.timestamp = Number(r.i64());
-            else if (fid === 2 && ft === T_LIST) log.fields = readTags(r, ft) || [];
+            else if (fid === 2 && ft === T_LIST) log.fields = readTags(r, ft, ctx) || [];
             else return false;
             return true;
           });
@@ -318,13 +343,14 @@ function readSpan(r: ThriftReader, process: Process): Span {
   return span;
 }
 
-function readBatch(r: ThriftReader): Batch {
+/** A Batch's process, and where its list of spans is: the spans are read one by one afterwards. */
+function readBatchOutline(r: ThriftReader, ctx: ThriftContext): { process: Process; spanStart: number; end: number } {
   let process: Process = { serviceName: '', tags: [] };
   let spanStart = -1;
   let sawProcess = false;
   r.struct((id, type) => {
     if (id === 1 && type === T_STRUCT) {
-      process = readProcess(r);
+      process = readProcess(r, ctx);
       sawProcess = true;
       return true;
     }
@@ -339,24 +365,63 @@ function readBatch(r: ThriftReader): Batch {
   if (!sawProcess) throw new DecodeError('jaeger: Batch without a process');
   if (spanStart < 0) throw new DecodeError('jaeger: Batch without spans');
   if (!process.serviceName) process.serviceName = 'unknown_service';
-  const end = r.pos;
+  return { process, spanStart, end: r.pos };
+}
+
+function readCheckedSpan(r: ThriftReader, process: Process, ctx: ThriftContext): Span {
+  const span = readSpan(r, process, ctx);
+  if (!/[1-9a-f]/.test(span.traceID) || !/[1-9a-f]/.test(span.spanID)) throw new DecodeError('jaeger: span with a zero trace or span id');
+  return span;
+}
+
+function readBatch(r: ThriftReader, ctx: ThriftContext): Batch {
+  const { process, spanStart, end } = readBatchOutline(r, ctx);
   r.pos = spanStart;
   const [t, size] = r.list();
+  if (size > 0 && t !== T_STRUCT) throw new DecodeError('jaeger: Batch.spans is not a list of Span');
   const spans: Span[] = [];
-  for (let i = 0; i < size; i++) {
-    if (t !== T_STRUCT) throw new DecodeError('jaeger: Batch.spans is not a list of Span');
-    const span = readSpan(r, process);
-    if (!/[1-9a-f]/.test(span.traceID) || !/[1-9a-f]/.test(span.spanID)) throw new DecodeError('jaeger: span with a zero trace or span id');
-    spans.push(span);
-  }
+  for (let i = 0; i < size; i++) spans.push(readCheckedSpan(r, process, ctx));
   r.pos = end;
   return { process, spans };
 }
 
-/** The body of a collector HTTP request: one `Batch` struct. */
-export function decodeJaegerBatch(body: Buffer): Batch {
+/**
+ * The body of a collector HTTP request, read span by span: `pause` lets other
+ * work run between spans, and past `requestBytes` (estimated) the remaining
+ * spans are skipped and counted as refused.
+ */
+export async function decodeJaegerBatchAsync(
+  body: Buffer,
+  ctx: ThriftContext,
+  requestBytes: number,
+  pause?: () => Promise<void> | undefined,
+): Promise<Batch> {
   const r = new ThriftReader(body);
-  const batch = readBatch(r);
+  const { process, spanStart, end } = readBatchOutline(r, ctx);
+  if (end !== body.length) throw new DecodeError(`jaeger: ${body.length - end} bytes after the Batch`);
+  r.pos = spanStart;
+  const [t, size] = r.list();
+  if (size > 0 && t !== T_STRUCT) throw new DecodeError('jaeger: Batch.spans is not a list of Span');
+  const spans: Span[] = [];
+  let bytes = 0;
+  for (let i = 0; i < size; i++) {
+    await pause?.();
+    if (bytes > requestBytes) {
+      r.skip(T_STRUCT);
+      ctx.trimmed.rejectSpans(1, 'the request is over the memory one request may take');
+      continue;
+    }
+    const span = readCheckedSpan(r, process, ctx);
+    bytes += spanBytes(span);
+    spans.push(span);
+  }
+  return { process, spans };
+}
+
+/** The body of a collector HTTP request: one `Batch` struct. */
+export function decodeJaegerBatch(body: Buffer, ctx: ThriftContext = defaultContext()): Batch {
+  const r = new ThriftReader(body);
+  const batch = readBatch(r, ctx);
   if (r.pos !== body.length) throw new DecodeError(`jaeger: ${body.length - r.pos} bytes after the Batch`);
   return batch;
 }
@@ -367,7 +432,7 @@ const CALL = 1;
 const ONEWAY = 4;
 
 /** A UDP datagram to the agent port: a binary-protocol `emitBatch` call (strict or old-style header). */
-export function decodeJaegerAgentMessage(datagram: Buffer): Batch[] {
+export function decodeJaegerAgentMessage(datagram: Buffer, ctx: ThriftContext = defaultContext()): Batch[] {
   const r = new ThriftReader(datagram);
   const first = r.i32();
   let name: string;
@@ -388,7 +453,7 @@ export function decodeJaegerAgentMessage(datagram: Buffer): Batch[] {
   const batches: Batch[] = [];
   r.struct((id, ft) => {
     if (id === 1 && ft === T_STRUCT) {
-      batches.push(readBatch(r));
+      batches.push(readBatch(r, ctx));
       return true;
     }
     return false;

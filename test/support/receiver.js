@@ -128,6 +128,7 @@ function describe(spans) {
  *                change it later with receiver.setStatus(code)
  *   opts.silent: read requests but never answer them
  *   opts.answerDelayMs: keep the spans at once but answer this much later (a slow collector)
+ *   opts.answer(request, receiver): { status, headers } to answer one request with (its spans are kept only for a 2xx)
  * Resolves with the Receiver: { url, endpoint, port, spans, requests, errors,
  *   waitForSpans(countOrPredicate, timeoutMs = 10000), setStatus(code), reset(), close() }.
  */
@@ -171,18 +172,21 @@ function startReceiver(opts = {}) {
         for (const check of receiver.waiters) check();
         return;
       }
-      request.status = status;
       request.spanCount = spans.length;
-      if (status < 200 || status >= 300) {
-        res.writeHead(status).end();
+      // opts.answer(request, receiver): { status, headers } for this request instead (e.g. 429 with Retry-After).
+      const custom = opts.answer ? opts.answer(request, receiver) : undefined;
+      request.status = custom ? custom.status : status;
+      if (request.status < 200 || request.status >= 300) {
+        res.writeHead(request.status, custom?.headers ?? {}).end();
+        for (const check of receiver.waiters) check();
         return;
       }
       receiver.spans.push(...spans);
       if (opts.closeEach) res.setHeader('connection', 'close');
       // An empty ExportTraceServiceResponse: no bytes in protobuf, {} in JSON.
       const answer = () => {
-        if (contentType.startsWith('application/json')) res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
-        else res.writeHead(status, { 'content-type': 'application/x-protobuf' }).end();
+        if (contentType.startsWith('application/json')) res.writeHead(request.status, { 'content-type': 'application/json' }).end('{}');
+        else res.writeHead(request.status, { 'content-type': 'application/x-protobuf' }).end();
       };
       if (opts.answerDelayMs) setTimeout(answer, opts.answerDelayMs);
       else answer();

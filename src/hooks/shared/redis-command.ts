@@ -5,13 +5,39 @@ import { inScope } from '../../loader/channels';
 import { SPAN_KIND_CLIENT } from '../../loader/trace-call';
 import { wrap } from '../../loader/wrap';
 
-// Commands whose first argument is not a key (and may be a secret or a script).
-const NO_KEY = new Set([
-  'AUTH', 'HELLO', 'PING', 'ECHO', 'SELECT', 'CLIENT', 'CONFIG', 'SCRIPT', 'EVAL', 'EVAL_RO', 'EVALSHA', 'EVALSHA_RO',
-  'FCALL', 'FCALL_RO', 'FUNCTION', 'INFO', 'ACL', 'MIGRATE', 'COMMAND', 'DEBUG', 'MODULE', 'REPLICAOF', 'SLAVEOF',
-  'FLUSHALL', 'FLUSHDB', 'MULTI', 'EXEC', 'DISCARD', 'QUIT', 'SHUTDOWN', 'SWAPDB', 'TIME', 'DBSIZE', 'LASTSAVE',
-  'SAVE', 'BGSAVE', 'BGREWRITEAOF', 'ROLE', 'MONITOR', 'SYNC', 'PSYNC', 'WAIT', 'LATENCY', 'MEMORY', 'SLOWLOG',
-  'CLUSTER', 'READONLY', 'READWRITE', 'RESET', 'LOLWUT', 'SCAN', 'RANDOMKEY', 'KEYS',
+// Commands whose first argument is a key: the key is recorded, every other
+// argument is a `?`. Any other command (an admin command, one added by a
+// module, a typo, a name the agent has never heard of) records its name and a
+// `?` per argument: its arguments may be anything, a password included.
+const KEY_FIRST = new Set([
+  // strings and generic keys
+  'APPEND', 'COPY', 'DECR', 'DECRBY', 'DEL', 'DUMP', 'EXISTS', 'EXPIRE', 'EXPIREAT', 'EXPIRETIME', 'GET', 'GETDEL',
+  'GETEX', 'GETRANGE', 'GETSET', 'INCR', 'INCRBY', 'INCRBYFLOAT', 'LCS', 'MGET', 'MOVE', 'MSET', 'MSETNX', 'OBJECT',
+  'PERSIST', 'PEXPIRE', 'PEXPIREAT', 'PEXPIRETIME', 'PSETEX', 'PTTL', 'RENAME', 'RENAMENX', 'RESTORE', 'SET', 'SETEX',
+  'SETNX', 'SETRANGE', 'SORT', 'SORT_RO', 'STRLEN', 'SUBSTR', 'TOUCH', 'TTL', 'TYPE', 'UNLINK', 'WATCH',
+  // bits
+  'BITCOUNT', 'BITFIELD', 'BITFIELD_RO', 'BITPOS', 'GETBIT', 'SETBIT',
+  // hashes
+  'HDEL', 'HEXISTS', 'HEXPIRE', 'HEXPIREAT', 'HEXPIRETIME', 'HGET', 'HGETALL', 'HGETDEL', 'HGETEX', 'HINCRBY',
+  'HINCRBYFLOAT', 'HKEYS', 'HLEN', 'HMGET', 'HMSET', 'HPERSIST', 'HPEXPIRE', 'HPEXPIREAT', 'HPEXPIRETIME', 'HPTTL',
+  'HRANDFIELD', 'HSCAN', 'HSET', 'HSETEX', 'HSETNX', 'HSTRLEN', 'HTTL', 'HVALS',
+  // lists
+  'BLMOVE', 'BLPOP', 'BRPOP', 'BRPOPLPUSH', 'LINDEX', 'LINSERT', 'LLEN', 'LMOVE', 'LPOP', 'LPOS', 'LPUSH', 'LPUSHX',
+  'LRANGE', 'LREM', 'LSET', 'LTRIM', 'RPOP', 'RPOPLPUSH', 'RPUSH', 'RPUSHX',
+  // sets
+  'SADD', 'SCARD', 'SDIFF', 'SDIFFSTORE', 'SINTER', 'SINTERSTORE', 'SISMEMBER', 'SMEMBERS', 'SMISMEMBER', 'SMOVE',
+  'SPOP', 'SRANDMEMBER', 'SREM', 'SSCAN', 'SUNION', 'SUNIONSTORE',
+  // sorted sets
+  'BZPOPMAX', 'BZPOPMIN', 'ZADD', 'ZCARD', 'ZCOUNT', 'ZDIFFSTORE', 'ZINCRBY', 'ZINTERSTORE', 'ZLEXCOUNT', 'ZMSCORE',
+  'ZPOPMAX', 'ZPOPMIN', 'ZRANDMEMBER', 'ZRANGE', 'ZRANGEBYLEX', 'ZRANGEBYSCORE', 'ZRANGESTORE', 'ZRANK', 'ZREM',
+  'ZREMRANGEBYLEX', 'ZREMRANGEBYRANK', 'ZREMRANGEBYSCORE', 'ZREVRANGE', 'ZREVRANGEBYLEX', 'ZREVRANGEBYSCORE',
+  'ZREVRANK', 'ZSCAN', 'ZSCORE', 'ZUNIONSTORE',
+  // hyperloglog, geo, streams
+  'PFADD', 'PFCOUNT', 'PFMERGE', 'GEOADD', 'GEODIST', 'GEOHASH', 'GEOPOS', 'GEORADIUS', 'GEORADIUS_RO',
+  'GEORADIUSBYMEMBER', 'GEORADIUSBYMEMBER_RO', 'GEOSEARCH', 'GEOSEARCHSTORE', 'XACK', 'XADD', 'XAUTOCLAIM', 'XCLAIM',
+  'XDEL', 'XLEN', 'XPENDING', 'XRANGE', 'XREVRANGE', 'XSETID', 'XTRIM',
+  // pub/sub: the first argument is a channel
+  'PUBLISH', 'SPUBLISH', 'SUBSCRIBE', 'SSUBSCRIBE', 'PSUBSCRIBE', 'UNSUBSCRIBE', 'SUNSUBSCRIBE', 'PUNSUBSCRIBE',
 ]);
 
 export interface RedisTarget {
@@ -20,13 +46,13 @@ export interface RedisTarget {
   port?: number;
 }
 
-/** `SET user:1 ?` — the command, its key where it has one, a `?` for every other argument. */
+/** `SET user:1 ?` — the command, its key where it is a known keyed command, a `?` for every other argument. */
 export function redisQueryText(name: string, args: ArrayLike<unknown>, argsIncludeName: boolean): string {
   const command = name.toUpperCase();
   const first = argsIncludeName ? 1 : 0;
   const count = args.length - first;
   if (count <= 0) return command;
-  if (NO_KEY.has(command)) return `${command} ${'? '.repeat(count).trim()}`;
+  if (!KEY_FIRST.has(command)) return `${command} ${'? '.repeat(count).trim()}`;
   const key = args[first];
   const keyText = typeof key === 'string' ? key : Buffer.isBuffer(key) ? key.toString('utf8') : '?';
   return count === 1 ? `${command} ${keyText}` : `${command} ${keyText} ${'? '.repeat(count - 1).trim()}`;

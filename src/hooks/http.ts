@@ -12,7 +12,8 @@ import { headersGetter, propagation } from '../propagation';
 import { hookTracer } from '../provider';
 import { normalizeMethod, redactQuery, redactUrl, splitHostHeader } from '../semconv';
 import { onBuiltinImport } from '../loader/esm-builtins';
-import { HookGuard, recordError, SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_ERROR } from '../loader/trace-call';
+import { HookGuard, recordError } from '../loader/trace-call';
+import { SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_ERROR } from '../otel-constants';
 import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 

@@ -401,9 +401,9 @@ describe('config: `tracing-agent config` and the README table', function () {
     const result = await configCommand(['--markdown'], {});
     assert.equal(result.stdout, markdownTable());
     const doc = fs.readFileSync(path.join(ROOT, 'docs', 'CONFIGURATION.md'), 'utf8');
-    assert.ok(doc.includes(result.stdout), 'docs/CONFIGURATION.md is out of date: regenerate its table with `node bin/tracing-agent.js config --markdown`');
+    assert.ok(doc.includes(result.stdout), 'docs/CONFIGURATION.md is out of date: regenerate its table with `npm run docs`');
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    assert.ok(readme.includes(result.stdout), "README.md's configuration table is out of date: regenerate it with `node bin/tracing-agent.js config --markdown`");
+    assert.ok(readme.includes(result.stdout), "README.md's configuration table is out of date: regenerate it with `npm run docs`");
     assert.deepEqual(
       VARIABLES.map((v) => v.name),
       readConfig({}).entries.map((e) => e.name),

@@ -3,7 +3,7 @@
 // servers on this machine that answer the many ways HTTP allows (lengths,
 // chunks, interim answers, closes, silence, garbage), then end to end: a
 // traced app exporting over https and to a collector that closes every
-// connection. Needs `npx tsc -p .` (reads dist/).
+// connection. Reads dist/ (`npm run build`).
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const net = require('node:net');

@@ -2,7 +2,7 @@
 // The OTLP encoders against an independent decoder: real SDK spans covering
 // every field and attribute type, encoded as protobuf (decoded by protobufjs
 // from test/support/otlp.proto) and as OTLP/JSON (JSON.parse), must come back
-// exactly, nanoseconds included. Needs `npx tsc -p .` (reads dist/).
+// exactly, nanoseconds included. Reads dist/ (`npm run build`).
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const zlib = require('node:zlib');

@@ -81,7 +81,7 @@ function runLoad(ports, warmupMs, measureMs) {
     p.on('close', () => {
       try {
         resolve(JSON.parse(out));
-      } catch (e) {
+      } catch {
         reject(new Error(`load generator printed ${out}`));
       }
     });

@@ -348,7 +348,7 @@ export type AnyRow = {
  * only use one read earlier, with that variable's type, and a name can be
  * added only once.
  */
-export class VariableTable<V = {}> {
+export class VariableTable<V = object> {
   readonly rows: AnyRow[] = [];
 
   add<N extends string, T>(row: Row<N, T, V> & (N extends keyof V ? { nameAlreadyInTheTable: never } : unknown)): VariableTable<V & { [K in N]: T }> {

@@ -153,7 +153,8 @@ export class TraceId {
 export interface SpanShared {
   resource: Resource;
   scope: { name: string; version?: string; schemaUrl?: string };
-  processor: SpanProcessor;
+  /** Told when each span starts and ends: all a span needs of the provider's processor. */
+  processor: Pick<SpanProcessor, 'onStart' | 'onEnd'>;
   limits: SpanLimitsConfig;
 }
 

@@ -33,6 +33,8 @@ const batch = (key) => (c) => c.batch[key];
 const limit = (key) => (c) => c.spanLimits[key];
 const hooks = (c) => c.hooks;
 
+// One case per line, to read down the table.
+// prettier-ignore
 const TABLE = {
   OTEL_SDK_DISABLED: [
     T({ OTEL_SDK_DISABLED: 'true' }, sdk, true),
@@ -320,6 +322,7 @@ describe('config: every variable, good, bad and edge values', () => {
   it(`no value of any variable throws (${NONSENSE.length} kinds of nonsense × ${Object.keys(TABLE).length} variables)`, () => {
     for (const name of Object.keys(TABLE)) {
       for (const value of NONSENSE) {
+        /** @type {import('../dist/config').Config} */
         let config;
         assert.doesNotThrow(() => (config = readConfig({ [name]: value })), `${name}=${JSON.stringify(value)}`);
         for (const w of config.warnings) {

@@ -93,7 +93,9 @@ function compileCached(source, stat) {
  * start, so that it holds what the start compiled.
  */
 function startFromPreload() {
-  const cached = Module._cache[BUNDLE];
+  /** Node's module loader, internals included (_cache, _nodeModulePaths: not in its types). @type {any} */
+  const Loader = Module;
+  const cached = Loader._cache[BUNDLE];
   if (cached !== undefined || process.env.NODE_DISABLE_COMPILE_CACHE) {
     (cached ? cached.exports : require(BUNDLE)).startFromPreload();
     return;
@@ -105,14 +107,14 @@ function startFromPreload() {
     require(BUNDLE).startFromPreload();
     return;
   }
-  const agentModule = new Module(BUNDLE, module);
+  const agentModule = new Loader(BUNDLE, module);
   agentModule.filename = BUNDLE;
-  agentModule.paths = Module._nodeModulePaths(path.dirname(BUNDLE));
-  Module._cache[BUNDLE] = agentModule;
+  agentModule.paths = Loader._nodeModulePaths(path.dirname(BUNDLE));
+  Loader._cache[BUNDLE] = agentModule;
   try {
     compiled.script.runInThisContext()(agentModule.exports, Module.createRequire(BUNDLE), agentModule, BUNDLE, path.dirname(BUNDLE));
   } catch (err) {
-    delete Module._cache[BUNDLE];
+    delete Loader._cache[BUNDLE];
     throw err;
   }
   agentModule.loaded = true;

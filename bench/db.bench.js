@@ -26,6 +26,10 @@ const c = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', datab
 })().catch((e) => { console.error(e.message); process.exit(1); });
 `;
 
+/**
+ * @param {string[]} args
+ * @param {Record<string, string>} [env]
+ */
 function run(args, env = { OTEL_TRACES_EXPORTER: 'none' }) {
   return JSON.parse(execFileSync(process.execPath, [...args, '-e', SCRIPT], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, ...env } }).trim());
 }

@@ -23,9 +23,14 @@ const answered = ports.map(() => 0);
 /** Per server, its turns while counting: responses (to requests sent in the turn's own window) and seconds. */
 const turns = ports.map(() => []);
 
-/** A connection sends its next request only while its server has the turn. */
+/** @typedef {net.Socket & { waiting: number }} Connection a socket, with the number of its requests not answered yet */
+
+/**
+ * A connection sends its next request only while its server has the turn.
+ * @returns {Connection}
+ */
 function connect(port, server) {
-  const socket = net.connect(port, '127.0.0.1');
+  const socket = /** @type {Connection} */ (net.connect(port, '127.0.0.1'));
   socket.setNoDelay(true);
   socket.waiting = 0;
   let tail = '';
@@ -46,6 +51,7 @@ function connect(port, server) {
   return socket;
 }
 
+/** @param {Connection} socket */
 function send(socket, n) {
   for (let k = 0; k < n; k++) socket.write(REQUEST);
   socket.waiting += n;

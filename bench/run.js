@@ -1,7 +1,8 @@
 'use strict';
-// `npm run bench`: the figures of DESIGN.md's table, each measured beside bare
-// node in the same run, in interleaved rounds, reported as medians and ratios
-// (this machine is shared and noisy: single absolute times mean little).
+// `npm run bench`: the figures whose targets the README's Benchmarks section
+// lists, each measured beside bare node in the same run, in interleaved rounds,
+// reported as medians and ratios (this machine is shared and noisy: single
+// absolute times mean little).
 //
 // BENCH_ROUNDS (default 5) sets the rounds (for throughput, 12 s of turns with fresh servers each); BENCH_ONLY=throughput,express,startup,exit,install,extra picks sections;
 // BENCH_PIN=0 lets the scheduler place the throughput processes (pinned with taskset by default);
@@ -80,7 +81,7 @@ function runLoad(ports, warmupMs, measureMs, requestPath = '/') {
     p.on('close', () => {
       try {
         resolve(JSON.parse(out));
-      } catch (e) {
+      } catch {
         reject(new Error(`load generator printed ${out}`));
       }
     });

@@ -61,10 +61,14 @@ async function startTheViewer() {
   }
 }
 
+/** @typedef {import('node:child_process').ChildProcess & { url?: string }} Service a demo service's process, with its URL once it listens */
+
+/** @returns {Promise<Service>} */
 function startService(role, env) {
   // Only what the demo sets: OTEL_* variables of this shell would change what the agent does.
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && k !== 'NODE_OPTIONS'));
   return new Promise((resolve, reject) => {
+    /** @type {Service} */
     const child = spawn(process.execPath, ['--import', REGISTER, path.join(__dirname, 'shop.js')], {
       cwd: ROOT,
       env: { ...base, ...env, ROLE: role, OTEL_SERVICE_NAME: role, OTEL_BSP_SCHEDULE_DELAY: '200' },
@@ -147,10 +151,14 @@ async function main() {
   // Wait (briefly) until the viewer holds every request's trace with the backend's spans in it,
   // asking it through its query API as any client would.
   const deadline = Date.now() + 8000;
-  let traces = [];
+  /** @type {any[]} */
+  let traces;
   for (;;) {
-    const res = await fetch(`${viewer.urls.ui}/api/traces?service=frontend&operation=processOrder&limit=1000`).then((r) => r.json());
-    const failed = await fetch(`${viewer.urls.ui}/api/traces?service=frontend&operation=processPayment&limit=1000`).then((r) => r.json());
+    /** @param {string} operation */
+    const query = (operation) =>
+      fetch(`${viewer.urls.ui}/api/traces?service=frontend&operation=${operation}&limit=1000`).then((r) => /** @type {Promise<{ data: any[] }>} */ (r.json()));
+    const res = await query('processOrder');
+    const failed = await query('processPayment');
     traces = [...res.data, ...failed.data].filter((t) => t.spans.some((sp) => Number(sp.startTime) >= started * 1000));
     const withBackend = traces.filter((t) => Object.values(t.processes).some((p) => p.serviceName === 'backend'));
     // Each order also goes through the queue to the worker, when there is one.

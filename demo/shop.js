@@ -107,6 +107,7 @@ function openSqlite() {
     return new Database(':memory:');
   } catch (err) {
     process.stderr.write(`backend: better-sqlite3 does not load (${err.message.split('\n')[0]}); running without SQLite spans. \`npm rebuild better-sqlite3\` fixes it.\n`);
+    /** @type {{ stock: Map<string, object>, prices: Map<string, object>, reservations: string[] }} */
     const rows = { stock: new Map(), prices: new Map(), reservations: [] };
     return {
       exec(sql) {
@@ -120,7 +121,7 @@ function openSqlite() {
             rows[table].set(item, table === 'stock' ? { qty: value } : { price: value });
             return {};
           },
-          get: (item) => rows[table].get(item),
+          get: (item) => (table === 'reservations' ? undefined : rows[table].get(item)),
         };
       },
     };
@@ -157,6 +158,7 @@ async function setUpBackend() {
   if (process.env.DEMO_REDIS) {
     try {
       const Redis = require('ioredis');
+      // @ts-expect-error ioredis's types describe its ES module view; require() gives the Redis class itself.
       redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, enableReadyCheck: false, disableClientInfo: true });
       redis.on('error', () => {});
       await redis.connect();

@@ -19,7 +19,6 @@ export async function run(argv: string[]): Promise<number> {
       return (await import('./ui/cli')).main(rest);
     case 'config': {
       // Written separately (src/config-command.ts); loaded only when asked for.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require('./config-command') as { main(argv: string[]): number | void | Promise<number | void> };
       const status = await mod.main(rest);
       return typeof status === 'number' ? status : 0;

@@ -13,10 +13,11 @@
 import type { Config } from './config';
 import { activeContext, spanFromContext } from './context';
 import { countDropped, reportTotalAtExit } from './drops';
+import { log } from './log';
+import { STATUS_ERROR } from './otel-constants';
 import { loadedTracing } from './provider';
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
-const STATUS_ERROR = 2;
 
 let installed = false;
 /** When the ending process must stop waiting for the collector (set by the first exit path taken). */

@@ -9,6 +9,8 @@ import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { EncodingBatch, Exporter } from './exporters/types';
 import { countDropped } from './drops';
+import { log } from './log';
+import { TRACE_FLAG_SAMPLED } from './otel-constants';
 
 export interface BatchOptions {
   scheduleDelayMs: number;
@@ -122,7 +124,7 @@ class OpenSpans {
 
 /** The agent's own spans say so without making their hex ids; others by their trace flags. */
 function isSampled(span: ReadableSpan): boolean {
-  return (span as { sampled?: boolean }).sampled === true || (span.spanContext().traceFlags & 1) === 1;
+  return (span as { sampled?: boolean }).sampled === true || (span.spanContext().traceFlags & TRACE_FLAG_SAMPLED) !== 0;
 }
 
 export class BatchProcessor implements SpanProcessor {

@@ -14,6 +14,7 @@ import type { Config } from './config';
 import { activeContext, contextManager, contextWithSpan, RemoteParentSpan } from './context';
 import type { SpanShared } from './span';
 import { log } from './log';
+import { INVALID_SPAN_ID, INVALID_TRACE_ID, SPAN_KIND_INTERNAL, TRACE_FLAGS_NONE } from './otel-constants';
 import type { BatchProcessor } from './processor';
 import { appPackageVersion } from './loader/module-load';
 import type { Integration, LoadedModule } from './loader/types';
@@ -132,7 +133,7 @@ export function loadedTracing(): Tracing | undefined {
   return tracing;
 }
 
-const NOOP_SPAN_CONTEXT = { traceId: '00000000000000000000000000000000', spanId: '0000000000000000', traceFlags: 0 };
+const NOOP_SPAN_CONTEXT = { traceId: INVALID_TRACE_ID, spanId: INVALID_SPAN_ID, traceFlags: TRACE_FLAGS_NONE };
 
 /** Tracer handed out before the SDK is loaded; resolves the real one on first use. */
 class DeferredTracer implements Tracer {
@@ -180,7 +181,7 @@ export class HookTracer implements Tracer {
   constructor(private readonly name: string) {}
 
   startSpan(name: string, options?: SpanOptions, context?: Context): Span {
-    return this.start(name, options?.kind ?? 0, options?.attributes, context ?? activeContext());
+    return this.start(name, options?.kind ?? SPAN_KIND_INTERNAL, options?.attributes, context ?? activeContext());
   }
 
   /**

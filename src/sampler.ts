@@ -7,10 +7,10 @@ import type { Context } from '@opentelemetry/api';
 import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace-base';
 import type { Config } from './config';
 import { spanFromContext } from './context';
+import { INVALID_TRACE_ID, SAMPLING_NOT_RECORD, SAMPLING_RECORD_AND_SAMPLED, TRACE_FLAG_SAMPLED } from './otel-constants';
 
-const NOT_RECORD: SamplingResult = Object.freeze({ decision: 0 });
-const RECORD_AND_SAMPLED: SamplingResult = Object.freeze({ decision: 2 });
-const INVALID_TRACE_ID = '00000000000000000000000000000000';
+const NOT_RECORD: SamplingResult = Object.freeze({ decision: SAMPLING_NOT_RECORD });
+const RECORD_AND_SAMPLED: SamplingResult = Object.freeze({ decision: SAMPLING_RECORD_AND_SAMPLED });
 
 // readsTraceId: whether shouldSample looks at its traceId argument; the
 // agent's spans skip making the hex id for samplers that do not.
@@ -70,7 +70,7 @@ class ParentBased implements Sampler {
     if ((span as { sampled?: boolean } | undefined)?.sampled === true) return RECORD_AND_SAMPLED;
     const parent = span?.spanContext();
     if (parent === undefined || parent.traceId === INVALID_TRACE_ID) return this.root.shouldSample(context, traceId, name, kind, attributes, links);
-    return parent.traceFlags & 1 ? RECORD_AND_SAMPLED : NOT_RECORD;
+    return parent.traceFlags & TRACE_FLAG_SAMPLED ? RECORD_AND_SAMPLED : NOT_RECORD;
   }
 
   toString(): string {

@@ -12,6 +12,7 @@ import type { ReadableSpan, Sampler, SpanProcessor, TimedEvent } from '@opentele
 import type { Resource } from '@opentelemetry/resources';
 import type { SpanLimitsConfig } from './config';
 import { RemoteParentSpan as UnsampledSpan, spanFromContext } from './context';
+import { INVALID_SPAN_ID, INVALID_TRACE_ID, SAMPLING_RECORD_AND_SAMPLED, STATUS_ERROR, STATUS_OK, STATUS_UNSET, TRACE_FLAG_SAMPLED, TRACE_FLAGS_NONE } from './otel-constants';
 
 // Wall-clock time read once, then advanced by the monotonic clock: nanosecond
 // resolution without loading perf_hooks (~1 ms of startup).
@@ -152,7 +153,8 @@ export class TraceId {
 export interface SpanShared {
   resource: Resource;
   scope: { name: string; version?: string; schemaUrl?: string };
-  processor: SpanProcessor;
+  /** Told when each span starts and ends: all a span needs of the provider's processor. */
+  processor: Pick<SpanProcessor, 'onStart' | 'onEnd'>;
   limits: SpanLimitsConfig;
 }
 
@@ -167,14 +169,12 @@ function truncate(v: AttributeValue, max: number): AttributeValue {
   return v;
 }
 
-const UNSET: SpanStatus = Object.freeze({ code: 0 }) as SpanStatus;
+const UNSET: SpanStatus = Object.freeze({ code: STATUS_UNSET }) as SpanStatus;
 const NO_TIME: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
 /** Shared until the first event or link: most spans have neither. */
 const NONE: never[] = Object.freeze([]) as unknown as never[];
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
-const INVALID_TRACE_ID = '00000000000000000000000000000000';
-const INVALID_SPAN_ID = '0000000000000000';
 const TRACE_ID = /^[0-9a-f]{32}$/i;
 const SPAN_ID = /^[0-9a-f]{16}$/i;
 
@@ -264,7 +264,7 @@ export class AgentSpan implements Span, ReadableSpan {
   }
 
   spanContext(): SpanContext {
-    return (this.context ??= { traceId: this.traceId.hex, spanId: hex16(this.spanIdWord0, this.spanIdWord1), traceFlags: 1, traceState: this.traceState });
+    return (this.context ??= { traceId: this.traceId.hex, spanId: hex16(this.spanIdWord0, this.spanIdWord1), traceFlags: TRACE_FLAG_SAMPLED, traceState: this.traceState });
   }
 
   /** Always: an unsampled span is never made (the processor asks, to skip making hex ids). */
@@ -363,8 +363,8 @@ export class AgentSpan implements Span, ReadableSpan {
   setStatus(status: SpanStatus): this {
     if (this.ended) return this;
     // OK is final; UNSET never overrides (API rule).
-    if (this.status.code === 1 || status.code === 0) return this;
-    this.status = status.code === 2 ? { code: 2, message: status.message } : { code: status.code };
+    if (this.status.code === STATUS_OK || status.code === STATUS_UNSET) return this;
+    this.status = status.code === STATUS_ERROR ? { code: STATUS_ERROR, message: status.message } : { code: status.code };
     return this;
   }
 
@@ -399,8 +399,6 @@ export class AgentSpan implements Span, ReadableSpan {
   }
 }
 
-const RECORD_AND_SAMPLED = 2;
-
 /**
  * Starts a span for a hook: same decisions as the SDK's tracer (sampler,
  * parent from context, limits), without its per-span overhead.
@@ -434,8 +432,8 @@ export function startAgentSpan(
   // Attributes built on demand (a function) are not shown to the sampler.
   const result = sampler.shouldSample(parent, traceIdForSampler, name, kind, typeof attributes === 'object' ? attributes : NO_ATTRIBUTES, NONE);
   if (result.traceState !== undefined) traceState = result.traceState;
-  if (result.decision !== RECORD_AND_SAMPLED) {
-    return new UnsampledSpan({ traceId: traceId.hex, spanId: newSpanId(), traceFlags: 0, traceState });
+  if (result.decision !== SAMPLING_RECORD_AND_SAMPLED) {
+    return new UnsampledSpan({ traceId: traceId.hex, spanId: newSpanId(), traceFlags: TRACE_FLAGS_NONE, traceState });
   }
   const owned = typeof attributes === 'function';
   const span = new AgentSpan(shared, traceId, traceState, name, kind, localParent, owned ? attributes() : attributes, owned, clockNow());

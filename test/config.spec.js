@@ -9,6 +9,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { readConfig } = require('../dist/config');
 const { VARIABLES, markdownTable } = require('../dist/config-command');
+const { VARIABLE_TABLE } = require('../dist/config-table');
+const DOCS = require('../scripts/docs');
 const HOOK_NAMES = require('../dist/hooks').INTEGRATIONS.map((integration) => integration.name);
 const { startReceiver } = require('./support/receiver');
 const { ROOT, agentEnv, runNode, startService, get, fixture } = require('./support/processes');
@@ -32,6 +34,8 @@ const limit = (key) => (c) => c.spanLimits[key];
 const hooks = (c) => c.hooks;
 const offAndErrors = (c) => [c.exporters, c.errors];
 
+// One case per line, to read down the table.
+// prettier-ignore
 const TABLE = {
   OTEL_SDK_DISABLED: [
     T({ OTEL_SDK_DISABLED: 'true' }, sdk, true),
@@ -342,6 +346,7 @@ describe('config: every variable, good, bad and edge values', () => {
   it(`no value of any variable throws (${NONSENSE.length} kinds of nonsense × ${Object.keys(TABLE).length} variables)`, () => {
     for (const name of Object.keys(TABLE)) {
       for (const value of NONSENSE) {
+        /** @type {import('../dist/config').Config} */
         let config;
         assert.doesNotThrow(() => (config = readConfig({ [name]: value })), `${name}=${JSON.stringify(value)}`);
         for (const w of config.warnings) {
@@ -423,9 +428,9 @@ describe('config: `tracing-agent config` and the README table', function () {
     const result = await configCommand(['--markdown'], {});
     assert.equal(result.stdout, markdownTable());
     const doc = fs.readFileSync(path.join(ROOT, 'docs', 'CONFIGURATION.md'), 'utf8');
-    assert.ok(doc.includes(result.stdout), 'docs/CONFIGURATION.md is out of date: regenerate its table with `node bin/tracing-agent.js config --markdown`');
+    assert.ok(doc.includes(result.stdout), 'docs/CONFIGURATION.md is out of date: regenerate its table with `npm run docs`');
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    assert.ok(readme.includes(result.stdout), "README.md's configuration table is out of date: regenerate it with `node bin/tracing-agent.js config --markdown`");
+    assert.ok(readme.includes(result.stdout), "README.md's configuration table is out of date: regenerate it with `npm run docs`");
     assert.deepEqual(
       VARIABLES.map((v) => v.name),
       readConfig({}).entries.map((e) => e.name),
@@ -435,6 +440,55 @@ describe('config: `tracing-agent config` and the README table', function () {
     for (const entry of readConfig({}).entries) {
       const doc = VARIABLES.find((v) => v.name === entry.name).default;
       if (/^[\w./:,-]+$/.test(doc) && !doc.startsWith('OTEL_') && !entry.effective.startsWith('(not used')) assert.equal(entry.effective, doc, entry.name);
+    }
+  });
+
+  it('README.md and docs/CONFIGURATION.md hold exactly the generated table between their markers (`npm run docs` writes it)', () => {
+    const table = markdownTable();
+    for (const file of DOCS.FILES) {
+      const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+      assert.equal(text.split(DOCS.BEGIN).length, 2, `${file}: one start marker`);
+      assert.equal(text.split(DOCS.END).length, 2, `${file}: one end marker`);
+      assert.equal(DOCS.withTable(text, table), text, `${file}: the configuration table is out of date: run \`npm run docs\``);
+    }
+  });
+
+  it('one table drives reading and docs: names once each, secrets as marked, every plain default as the docs state it, every value under its name', () => {
+    const rows = VARIABLE_TABLE.rows;
+    const names = rows.map((row) => row.name);
+    assert.deepEqual([...new Set(names)], names, 'each variable once');
+    const config = readConfig({});
+    assert.deepEqual(
+      config.entries.filter((e) => e.secret).map((e) => e.name),
+      rows.filter((row) => row.secret).map((row) => row.name),
+      'the entries marked secret are the rows marked secret',
+    );
+    for (const row of rows) {
+      const entry = config.entries.find((e) => e.name === row.name);
+      const documented = VARIABLES.find((v) => v.name === row.name).default;
+      // A default stated as a value (not another variable's, not computed) is shown exactly as documented.
+      const unused = row.usedIf !== undefined && entry.effective === row.usedIf.unused;
+      if (row.sameAs === undefined && row.defaultDoc === undefined && !unused) assert.equal(entry.effective, documented, row.name);
+      if (row.sameAs !== undefined) assert.equal(documented, row.sameAs, `${row.name}: documented as ${row.sameAs}'s value`);
+      assert.ok(Object.hasOwn(config.values, row.name), `config.values.${row.name}`);
+    }
+    assert.equal(config.values.OTEL_BSP_SCHEDULE_DELAY, config.batch.scheduleDelayMs);
+    assert.equal(readConfig({ TRACING_AGENT_DB_QUERY_TEXT: 'raw' }).values.TRACING_AGENT_DB_QUERY_TEXT, 'raw');
+  });
+
+  it('a default taken from another variable follows that variable, also when the value set is rejected', () => {
+    for (const row of VARIABLE_TABLE.rows.filter((r) => r.sameAs !== undefined)) {
+      const source = readConfig({}).entries.find((e) => e.name === row.sameAs);
+      // A valid value for the source that differs from its default: one the TABLE above uses.
+      const example = TABLE[row.sameAs]
+        .map((t) => t.env)
+        .find((env) => Object.keys(env).length === 1 && readConfig(env).warnings.length === 0 && readConfig(env).entries.find((e) => e.name === row.sameAs).effective !== source.effective);
+      assert.ok(example, `${row.sameAs}: an example value in the table above`);
+      const expected = readConfig(example).entries.find((e) => e.name === row.sameAs).effective;
+      assert.equal(readConfig(example).entries.find((e) => e.name === row.name).effective, expected, `${row.name} unset follows ${row.sameAs}`);
+      const rejected = readConfig({ ...example, [row.name]: 'not-a-valid-value' });
+      assert.equal(rejected.entries.find((e) => e.name === row.name).effective, expected, `${row.name} rejected falls back to ${row.sameAs}`);
+      assert.ok(rejected.warnings.some((w) => w.startsWith(`${row.name}=`) && w.endsWith(`using ${expected}`)), rejected.warnings.join('\n'));
     }
   });
 

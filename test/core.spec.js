@@ -2,6 +2,7 @@
 // The core promise, end to end: real processes under the real preload flags,
 // spans decoded by a real OTLP receiver.
 const assert = require('node:assert/strict');
+const { once } = require('node:events');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, runNode, startService, get, fixture } = require('./support/processes');
 const { selfSignedCert } = require('./support/tls');
@@ -151,7 +152,7 @@ describe('core: one flag traces any Node app', function () {
       seen.push({ path: req.url, traceparent: req.headers.traceparent });
       res.end('ok');
     });
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await once(server.listen(0, '127.0.0.1'), 'listening');
     try {
       const run = await runNode([fixture('https-client.mjs')], {
         flag: 'import',

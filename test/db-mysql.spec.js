@@ -44,12 +44,15 @@ describe('mysql2 and mysql', function () {
     for (const v of [MYSQL_OLDEST, MYSQL_NEWEST, ...MYSQL2]) {
       try {
         v.install();
-      } catch {}
+      } catch {
+        // the test that uses this copy fails, or skips, and says why
+      }
     }
   });
   after(async () => receiver && receiver.close());
   beforeEach(() => receiver.reset());
 
+  /** @type {Array<{ label: string, driver: string, flag: string, copy?: typeof MYSQL2_NEWEST, cluster?: boolean }>} */
   const variants = [
     { label: `${MYSQL2_OWN}, callbacks, --import`, driver: 'mysql2', flag: 'import' },
     { label: `${MYSQL2_OWN}, mysql2/promise, -r`, driver: 'mysql2/promise', flag: 'require' },

@@ -30,7 +30,9 @@ describe('better-sqlite3', function () {
     for (const v of SQLITE.filter((x) => !x.skip)) {
       try {
         v.install();
-      } catch {}
+      } catch {
+        // the test that uses this copy fails, or skips, and says why
+      }
     }
     // test/run.js prepares the native builds for each Node; a direct `mocha` run on any Node needs the same.
     prepareNative({ major: MAJOR, bin: process.execPath });

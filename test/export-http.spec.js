@@ -3,8 +3,9 @@
 // servers on this machine that answer the many ways HTTP allows (lengths,
 // chunks, interim answers, closes, silence, garbage), then end to end: a
 // traced app exporting over https and to a collector that closes every
-// connection. Needs `npx tsc -p .` (reads dist/).
+// connection. Reads dist/ (`npm run build`).
 const assert = require('node:assert/strict');
+const { once } = require('node:events');
 const fs = require('node:fs');
 const net = require('node:net');
 const { post1 } = require('../dist/exporters/http1');
@@ -38,7 +39,7 @@ async function rawServer(answer) {
       }
     });
   });
-  await new Promise((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+  await once(tcp.listen(0, '127.0.0.1'), 'listening');
   server.url = `http://127.0.0.1:${tcp.address().port}/v1/traces`;
   server.close = () => new Promise((resolve) => {
     tcp.close(() => resolve());

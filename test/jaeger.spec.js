@@ -3,6 +3,7 @@
 // flag send to a receiver that decodes Jaeger Thrift with thriftrw and the IDL
 // files of jaeger-client, over UDP (Agent.emitBatch) and HTTP (/api/traces).
 const assert = require('node:assert/strict');
+const { once } = require('node:events');
 const { startJaegerReceiver } = require('./support/jaeger-receiver');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, runNode, startService, fixture } = require('./support/processes');
@@ -18,6 +19,7 @@ function one(spans, predicate, what) {
 
 /** Environment that exports to the Jaeger receiver over `transport`, and nowhere else. */
 function jaegerEnv(receiver, transport, extra = {}) {
+  /** @type {Record<string, string>} */
   const env = { OTEL_TRACES_EXPORTER: 'jaeger', ...extra };
   if (transport === 'udp') {
     env.OTEL_EXPORTER_JAEGER_AGENT_HOST = '127.0.0.1';
@@ -268,7 +270,7 @@ describe('jaeger exporter: what Jaeger receives', function () {
 
   it('http: a collector that never answers costs at most OTEL_EXPORTER_JAEGER_TIMEOUT', async () => {
     const silent = require('node:http').createServer(() => {});
-    await new Promise((r) => silent.listen(0, '127.0.0.1', r));
+    await once(silent.listen(0, '127.0.0.1'), 'listening');
     try {
       const result = await runNode([fixture('jaeger-features.cjs')], {
         flag: 'require',

@@ -115,7 +115,11 @@ describe('lifecycle: no span lost, however the process ends', function () {
     it(title, async () => check(await outcomes.get(id)));
   }
 
-  /** The same program bare and traced, compared. Resolves {bare, traced, service}. */
+  /**
+   * The same program bare and traced, compared. Resolves {bare, traced, service}.
+   * @param {string} service
+   * @param {{ file?: string, exitCase: string, nodeArgs?: string[], flag?: string, env?: Record<string, string>, collector?: () => string, compareStderr?: boolean }} options
+   */
   function pair(service, { file = CJS, exitCase: name, nodeArgs = [], flag = 'import', env = {}, collector, compareStderr = true }) {
     return async () => {
       const base = { PATH: process.env.PATH, EXIT_CASE: name };
@@ -127,7 +131,11 @@ describe('lifecycle: no span lost, however the process ends', function () {
     };
   }
 
-  /** A listening program, bare and traced, sent one request and then `signal`. */
+  /**
+   * A listening program, bare and traced, sent one request and then `signal`.
+   * @param {string} service
+   * @param {{ exitCase: string, signal?: NodeJS.Signals, env?: Record<string, string>, collector?: () => string }} options
+   */
   function servicePair(service, { exitCase: name, signal, env = {}, collector }) {
     return async () => {
       const base = { PATH: process.env.PATH, EXIT_CASE: name };
@@ -306,7 +314,7 @@ describe('lifecycle: no span lost, however the process ends', function () {
 
   // --- signals ---------------------------------------------------------------
 
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+  for (const signal of /** @type {NodeJS.Signals[]} */ (['SIGTERM', 'SIGINT', 'SIGHUP'])) {
     const service = `exit-signal-${signal}`;
     exitCase(
       `${signal}, no listener of the app's, server listening: killed by ${signal}; the request in flight exported as cut short`,
@@ -335,7 +343,7 @@ describe('lifecycle: no span lost, however the process ends', function () {
     );
   }
 
-  for (const signal of ['SIGINT', 'SIGTERM']) {
+  for (const signal of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM'])) {
     const service = `exit-signal-exit-${signal}`;
     exitCase(
       `${signal} with signal-exit’s listener (re-raises only when alone): its cleanup runs, killed by ${signal}`,

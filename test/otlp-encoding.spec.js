@@ -2,7 +2,7 @@
 // The OTLP encoders against an independent decoder: real SDK spans covering
 // every field and attribute type, encoded as protobuf (decoded by protobufjs
 // from test/support/otlp.proto) and as OTLP/JSON (JSON.parse), must come back
-// exactly, nanoseconds included. Needs `npx tsc -p .` (reads dist/).
+// exactly, nanoseconds included. Reads dist/ (`npm run build`).
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const zlib = require('node:zlib');
@@ -14,6 +14,14 @@ const { encodeTraceRequestJson } = require('../dist/exporters/otlp-json');
 const { startReceiver, normalize, ExportTraceServiceRequest, findSpan, spanTree } = require('./support/receiver');
 
 const { SpanKind, SpanStatusCode, TraceFlags, ROOT_CONTEXT, trace, createTraceState } = api;
+
+/**
+ * The agent's own spans. Every one these tests start is sampled, so each is an
+ * AgentSpan (startAgentSpan's declared Span also covers the unsampled kind),
+ * whose recorded fields the tests read.
+ * @type {(...args: Parameters<typeof import('../dist/span').startAgentSpan>) => import('../dist/span').AgentSpan}
+ */
+const startAgentSpan = /** @type {any} */ (require('../dist/span').startAgentSpan);
 
 const TO_OBJECT = { longs: String, enums: Number, bytes: Buffer, defaults: false, arrays: true };
 const decodeProto = (bytes) => ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(bytes), TO_OBJECT);
@@ -34,7 +42,7 @@ function provider(resource, spanLimits = LIMITS) {
     spanLimits,
     spanProcessors: [{ onStart() {}, onEnd: (s) => ended.push(s), forceFlush: async () => {}, shutdown: async () => {} }],
   });
-  return { ended, getTracer: (...args) => tracerProvider.getTracer(...args) };
+  return { ended, getTracer: tracerProvider.getTracer.bind(tracerProvider) };
 }
 
 const hrNanos = (t) => BigInt(t[0]) * 1000000000n + BigInt(t[1]);
@@ -96,10 +104,12 @@ function expectedSpan(span, { flags, linkFlags = [] }) {
 
 /** Asserts both encoders round-trip `spans` to `expected` (in the encoders' grouped order, matched by span id). */
 function assertRoundTrip(spans, expected) {
-  for (const [format, decoded] of [
+  /** @type {Array<[string, any[]]>} */
+  const decodings = [
     ['protobuf', protoSpans(spans)],
     ['json', jsonSpans(spans)],
-  ]) {
+  ];
+  for (const [format, decoded] of decodings) {
     assert.equal(decoded.length, expected.length, `${format}: span count`);
     for (const want of expected) {
       const got = decoded.find((s) => s.spanId === want.spanId);
@@ -179,6 +189,9 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
   it('timestamps: exact fixed64 nanoseconds across the range, including carries between 32-bit halves', () => {
     const p = provider(resourceA);
     const tracer = p.getTracer('scope-a', '1.2.3');
+    // One [start, end] pair per line.
+    // prettier-ignore
+    /** @type {Array<[api.HrTime, api.HrTime]>} */
     const times = [
       [[0, 0], [0, 1]],
       [[1, 0], [1, 999999999]],
@@ -291,6 +304,7 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     const scopeAschema = a1.getTracer('scope-a', '1.2.3', { schemaUrl: 'https://example.com/schema/2' });
     const scopeNoVersion = a1.getTracer('scope-no-version');
     const scopeB = b.getTracer('scope-a', '1.2.3');
+    /** @type {Array<[api.Tracer, string]>} */
     const order = [
       [scopeA1, 'a1-1'],
       [scopeB, 'b-1'],
@@ -368,7 +382,8 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
   it('protobuf: minimal encoding (protobufjs re-encodes the decoded request to the same length), stable across calls', () => {
     const p = provider(resourceA);
     const tracer = p.getTracer('scope-a', '1.2.3');
-    const tiny = tracer.startSpan('t', {}, ROOT_CONTEXT); // under 128 bytes: one length byte
+    // The SDK's Span, which is a ReadableSpan too. Under 128 bytes: one length byte.
+    const tiny = /** @type {import('@opentelemetry/sdk-trace-base').Span} */ (tracer.startSpan('t', {}, ROOT_CONTEXT));
     tiny.end();
     const huge = tracer.startSpan('huge', { attributes: { blob: 'b'.repeat(20000), text: 'ü'.repeat(10000) } }, ROOT_CONTEXT); // over 16 KiB: three length bytes
     huge.end();
@@ -446,7 +461,6 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
   });
 
   it("the agent's own spans: ids kept as words encode to the hex their span contexts show; root, local, remote and app parents", () => {
-    const { startAgentSpan } = require('../dist/span');
     const { createSampler } = require('../dist/sampler');
     const ended = [];
     const limits = (overrides) => ({ ...LIMITS, attributeValueLengthLimit: Infinity, attributePerEventCountLimit: 8, attributePerLinkCountLimit: 8, ...overrides });
@@ -501,7 +515,6 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
   });
 
   it("the agent's spans alike but for ids and times (copied from the last one's bytes): each keeps its own ids, parent, times, status and attributes", () => {
-    const { startAgentSpan } = require('../dist/span');
     const { createSampler } = require('../dist/sampler');
     const ended = [];
     const shared = { resource: resourceA, scope: { name: 'tracing-agent/template' }, processor: { onStart() {}, onEnd: (s) => ended.push(s) }, limits: { ...LIMITS, attributeValueLengthLimit: Infinity } };
@@ -541,7 +554,8 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     spans[2].setStatus({ code: SpanStatusCode.ERROR, message: 'boom' }); // another status
     spans[4].addEvent('retry', { attempt: 2 }); // an event: encoded in full
     spans[10].setStatus({ code: SpanStatusCode.ERROR });
-    spans.forEach((span, i) => {
+    spans.forEach((/** @type {any} */ span, i) => {
+      // The test sets the span's clock readings, which are read-only to the agent's code.
       span.startClock = 1e9 * i + 7;
       span.end();
       span.endClock = span.startClock + 1000 + i;
@@ -560,7 +574,7 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
   });
 
   it("the agent's span clock: times written from the clock's 32-bit halves match [seconds, nanoseconds], carries included", () => {
-    const { startAgentSpan, CLOCK_BASE_SECONDS, CLOCK_BASE_NANOS } = require('../dist/span');
+    const { CLOCK_BASE_SECONDS, CLOCK_BASE_NANOS } = require('../dist/span');
     const { createSampler } = require('../dist/sampler');
     const ended = [];
     const shared = { resource: resourceA, scope: { name: 'tracing-agent/test' }, processor: { onStart() {}, onEnd: (s) => ended.push(s) }, limits: { ...LIMITS, attributeValueLengthLimit: Infinity } };
@@ -571,7 +585,8 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     const clocks = [0, 1, toCarry - 1, toCarry, toCarry + 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + toCarry, 86400e9 * 100 + 7, 2 ** 53 - 2e9]; // (up to ~104 days of uptime)
     for (let i = 0; i < 100; i++) clocks.push(Math.floor(Math.random() * 2 ** 52));
     for (const clock of clocks) {
-      const span = startAgentSpan(shared, sampler, 't', SpanKind.INTERNAL, {}, ROOT_CONTEXT);
+      // The test sets the span's clock readings, which are read-only to the agent's code.
+      const span = /** @type {any} */ (startAgentSpan(shared, sampler, 't', SpanKind.INTERNAL, {}, ROOT_CONTEXT));
       span.startClock = clock;
       span.end();
       span.endClock = clock + 1;
@@ -611,7 +626,11 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     const keys = new Set();
     (function walk(v) {
       if (Array.isArray(v)) v.forEach(walk);
-      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) keys.add(k), walk(x);
+      else if (v && typeof v === 'object')
+        for (const [k, x] of Object.entries(v)) {
+          keys.add(k);
+          walk(x);
+        }
     })(request);
     for (const k of keys) assert.match(k, /^[a-z][a-zA-Z]*$/, `field name ${k} is lowerCamelCase`);
 

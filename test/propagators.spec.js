@@ -176,10 +176,11 @@ describe('propagators: parsing, good and malformed headers', () => {
   const getter = { keys: (c) => Object.keys(c), get: (c, k) => c[k] };
   const extract = (names, headers) => {
     const ctx = createPropagator(names).extract(ROOT_CONTEXT, headers, getter);
-    const span = ctx.getValue(SPAN_KEY);
+    const span = /** @type {import('@opentelemetry/api').Span | undefined} */ (ctx.getValue(SPAN_KEY));
     return span ? span.spanContext() : undefined;
   };
   const S16 = 'b7ad6b7169203331';
+  /** @type {Array<[string[], Record<string, string>, { traceId: string, spanId: string, traceFlags: number } | undefined]>} */
   const ROWS = [
     // [propagators, headers, expected {traceId, spanId, traceFlags} or undefined]
     [['b3'], { b3: `${T}-${S16}` }, { traceId: T, spanId: S16, traceFlags: 0 }],
@@ -217,7 +218,7 @@ describe('propagators: parsing, good and malformed headers', () => {
   it('jaeger baggage: uberctx- headers read into baggage, written back; keys that cannot be header names skipped', () => {
     const p = createPropagator(['jaeger']);
     const ctx = p.extract(ROOT_CONTEXT, { 'uberctx-Tenant': 'acme%20inc', 'uberctx-': 'x', other: 'y' }, getter);
-    const baggage = ctx.getValue(BAGGAGE_KEY);
+    const baggage = /** @type {import('@opentelemetry/api').Baggage} */ (ctx.getValue(BAGGAGE_KEY));
     assert.deepEqual(baggage.getAllEntries().map(([k, e]) => [k, e.value]), [['tenant', 'acme inc']]);
     const out = {};
     p.inject(ctx.setValue(BAGGAGE_KEY, baggage.setEntry('bad key', { value: 'v' })), out, { set: (c, k, v) => (c[k] = v) });

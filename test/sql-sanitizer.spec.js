@@ -3,6 +3,9 @@
 const assert = require('node:assert/strict');
 const { sanitizeSql, summarizeSql } = require('../dist/hooks/shared/sql');
 
+// One case per line: dialect, query, sanitised query.
+// prettier-ignore
+/** @type {Array<[import('../dist/hooks/shared/sql').SqlDialect, string, string]>} */
 const CASES = [
   // [dialect, input, expected]
   ['postgresql', "SELECT * FROM users WHERE name = 'alice'", 'SELECT * FROM users WHERE name = ?'],
@@ -42,6 +45,7 @@ const CASES = [
   ['sqlite', 'SELECT * FROM t WHERE id IN (?1, ?2, ?3)', 'SELECT * FROM t WHERE id IN (?)'],
 ];
 
+/** @type {Array<[string, object]>} */
 const SUMMARIES = [
   ['SELECT * FROM users WHERE id = ?', { operation: 'SELECT', collection: 'users', summary: 'SELECT users' }],
   ['INSERT INTO public.orders (a) VALUES (?)', { operation: 'INSERT', collection: 'public.orders', summary: 'INSERT public.orders' }],
@@ -64,6 +68,8 @@ describe('SQL sanitiser', () => {
 
 describe('SQL sanitiser: no literal survives, whatever its form and place', () => {
   const WORD = 'zqxjvsecret';
+  // One line of literals per dialect.
+  // prettier-ignore
   const strings = {
     postgresql: [`'${WORD}'`, `'it''s ${WORD}'`, `E'\\'${WORD}\\''`, `$$${WORD}$$`, `$q$ ${WORD} $$ $q$`, `U&'${WORD}'`, `/* ${WORD} /* ${WORD} */ ${WORD} */ ?`, `? -- ${WORD}\n`],
     mysql: [`'${WORD}'`, `"${WORD}"`, `'\\'${WORD}'`, `"\\"${WORD}"`, `_utf8mb4'${WORD}'`, `N'${WORD}'`, `/* ${WORD} */ ?`, `? # ${WORD}\n`, `? -- ${WORD}\n`],
@@ -77,7 +83,7 @@ describe('SQL sanitiser: no literal survives, whatever its form and place', () =
     (v) => `UPDATE t SET a = ${v} WHERE b = ${v}`,
     (v) => `SELECT f(${v})::text, ARRAY[${v}] FROM t`,
   ];
-  for (const dialect of Object.keys(strings)) {
+  for (const dialect of /** @type {Array<keyof typeof strings>} */ (Object.keys(strings))) {
     it(`${dialect}: strings, comments and numbers`, () => {
       for (const shape of shapes) {
         for (const v of [...strings[dialect], ...numbers]) {

@@ -143,7 +143,7 @@ if (!CHROMIUM) {
       assert.match(rows[0].text, /frontend.*GET/);
       assert.ok(rows.some((r) => r.service === 'backend' && r.depth >= 3), 'backend spans nested under the frontend client spans');
       assert.ok(rows.some((r) => /processOrder/.test(r.text) && r.depth === 1), 'the app span under the server span');
-      const colours = await page.locator('.span-row .bar').evaluateAll((els) => [...new Set(els.map((e) => getComputedStyle(e).backgroundColor))]);
+      const colours = await page.locator('.span-row .bar').evaluateAll((els) => [...new Set(els.map((e) => e.ownerDocument.defaultView.getComputedStyle(e).backgroundColor))]);
       assert.ok(colours.length >= 2, `one colour per service, got ${colours}`);
       assert.ok((await page.locator('.span-row .cp').count()) >= 2, 'critical path segments drawn');
 
@@ -151,7 +151,7 @@ if (!CHROMIUM) {
       const sqlRow = page.locator('.span-row[data-service="backend"]', { hasText: /SELECT|INSERT/ }).first();
       await sqlRow.click();
       await page.waitForSelector('.span-details');
-      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.evaluate('window.scrollTo(0, 0)');
       // The README's picture: the trace with one span's details open.
       if (major === '20') await page.screenshot({ path: path.join(ROOT, 'docs', 'viewer.png'), fullPage: true });
       const details = await page.locator('.span-details').textContent();

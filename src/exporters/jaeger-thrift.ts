@@ -10,6 +10,7 @@
 
 import type { AttributeValue, Attributes, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { INVALID_SPAN_ID, STATUS_ERROR, STATUS_OK, STATUS_UNSET, TRACE_FLAG_SAMPLED } from '../otel-constants';
 
 // Thrift binary protocol type ids.
 const T_STOP = 0;
@@ -29,7 +30,6 @@ const TAG_LONG = 3;
 const REF_FOLLOWS_FROM = 1;
 
 const SPAN_KIND = ['', 'server', 'client', 'producer', 'consumer'];
-const ZERO_ID = '0000000000000000';
 
 /** 0-15 for a hex digit (either case); 0 for anything else, including the end of a short string. */
 function hexDigit(c: number): number {
@@ -298,7 +298,7 @@ export function encodeSpan(w: ThriftWriter, span: ReadableSpan, shortening: Shor
   w.field(T_I64, 3);
   w.i64Hex(sc.spanId);
   w.field(T_I64, 4);
-  w.i64Hex(span.parentSpanContext?.spanId ?? ZERO_ID);
+  w.i64Hex(span.parentSpanContext?.spanId ?? INVALID_SPAN_ID);
   w.field(T_STRING, 5);
   w.string(max === Infinity ? span.name : shorten(span.name, max));
 
@@ -321,7 +321,7 @@ export function encodeSpan(w: ThriftWriter, span: ReadableSpan, shortening: Shor
   }
 
   w.field(T_I32, 7);
-  w.i32(sc.traceFlags & 1);
+  w.i32(sc.traceFlags & TRACE_FLAG_SAMPLED);
   w.field(T_I64, 8);
   w.u53(micros(span.startTime));
   w.field(T_I64, 9);
@@ -336,7 +336,7 @@ export function encodeSpan(w: ThriftWriter, span: ReadableSpan, shortening: Shor
   const scopeName = scope?.name || '';
   const scopeVersion = scope?.version || '';
   const status = span.status;
-  const statusDescription = status.code === 2 && status.message ? status.message : '';
+  const statusDescription = status.code === STATUS_ERROR && status.message ? status.message : '';
   const traceState = sc.traceState?.serialize() ?? '';
   const droppedAttributes = span.droppedAttributesCount + attributesLeftOut;
   const droppedEvents = span.droppedEventsCount + Math.max(0, span.events.length - shortening.maxLogs);
@@ -346,7 +346,7 @@ export function encodeSpan(w: ThriftWriter, span: ReadableSpan, shortening: Shor
     (kind ? 1 : 0) +
     (scopeName ? 1 : 0) +
     (scopeVersion ? 1 : 0) +
-    (status.code === 0 ? 0 : status.code === 2 ? 2 + (statusDescription ? 1 : 0) : 1) +
+    (status.code === STATUS_UNSET ? 0 : status.code === STATUS_ERROR ? 2 + (statusDescription ? 1 : 0) : 1) +
     (traceState ? 1 : 0) +
     (droppedAttributes > 0 ? 1 : 0) +
     (droppedEvents > 0 ? 1 : 0) +
@@ -359,8 +359,8 @@ export function encodeSpan(w: ThriftWriter, span: ReadableSpan, shortening: Shor
     if (kind) tagString(w, 'span.kind', kind, Infinity);
     if (scopeName) tagString(w, 'otel.scope.name', scopeName, Infinity);
     if (scopeVersion) tagString(w, 'otel.scope.version', scopeVersion, Infinity);
-    if (status.code === 1) tagString(w, 'otel.status_code', 'OK', Infinity);
-    else if (status.code === 2) {
+    if (status.code === STATUS_OK) tagString(w, 'otel.status_code', 'OK', Infinity);
+    else if (status.code === STATUS_ERROR) {
       tagString(w, 'otel.status_code', 'ERROR', Infinity);
       tagBool(w, 'error', true);
       if (statusDescription) tagString(w, 'otel.status_description', statusDescription, max);

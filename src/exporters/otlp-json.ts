@@ -10,6 +10,7 @@
 
 import type { Attributes, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { STATUS_UNSET } from '../otel-constants';
 import { groupSpans, resourceAttributes, scopeKey, type Resource, type Scope } from './otlp-common';
 
 
@@ -136,9 +137,9 @@ function spanJson(span: ReadableSpan): string {
   if (span.links.length > 0) out += `,"links":[${span.links.map(linkJson).join(',')}]`;
   if (span.droppedLinksCount) out += `,"droppedLinksCount":${span.droppedLinksCount}`;
   const status = span.status;
-  if (status.code !== 0 || status.message) {
+  if (status.code !== STATUS_UNSET || status.message) {
     const message = status.message ? `"message":${JSON.stringify(status.message)}` : '';
-    const code = status.code !== 0 ? `"code":${status.code}` : '';
+    const code = status.code !== STATUS_UNSET ? `"code":${status.code}` : '';
     out += `,"status":{${message}${message && code ? ',' : ''}${code}}`;
   }
   return out + '}';

@@ -14,6 +14,7 @@
 
 import type { Attributes, HrTime, Link, SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { STATUS_UNSET, TRACE_FLAG_SAMPLED } from '../otel-constants';
 import { AgentSpan, CLOCK_BASE_NANOS, CLOCK_BASE_SECONDS } from '../span';
 import { resourceAttributes, scopeKey, type Resource, type Scope } from './otlp-common';
 
@@ -591,7 +592,7 @@ function writeSpan(span: ReadableSpan, stream: SpanStream): void {
   // A span with a few attributes takes 128..16383 bytes: two length bytes.
   const start = beginField(SCOPE_SPANS_SPAN, 2);
   let parentIsRemote: boolean | undefined;
-  let traceFlags = 1; // the agent's own spans are all sampled
+  let traceFlags = TRACE_FLAG_SAMPLED; // the agent's own spans are all sampled
   if (agentSpan !== undefined) parentIsRemote = writeAgentSpanIds(agentSpan);
   else {
     const context = span.spanContext();
@@ -648,10 +649,10 @@ function writeSpan(span: ReadableSpan, stream: SpanStream): void {
   }
 
   const status = span.status;
-  if (status.code !== 0 || status.message) {
+  if (status.code !== STATUS_UNSET || status.message) {
     const statusStart = beginField(SPAN_STATUS, 1);
     if (status.message) writeStringField(STATUS_MESSAGE, status.message);
-    if (status.code !== 0) {
+    if (status.code !== STATUS_UNSET) {
       ensure(6);
       buf[pos++] = STATUS_CODE;
       writeVarint32(status.code);

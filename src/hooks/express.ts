@@ -12,7 +12,8 @@
 import type { Context, Span } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { activeContext, applyInContext, contextWithSpan, isTracingSuppressed } from '../context';
-import { HookGuard, recordError, SPAN_KIND_INTERNAL, type Fn } from '../loader/trace-call';
+import { HookGuard, recordError, type Fn } from '../loader/trace-call';
+import { SPAN_KIND_INTERNAL } from '../otel-constants';
 import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';

@@ -9,7 +9,8 @@ import { propagation } from '../propagation';
 import { hookTracer } from '../provider';
 import { normalizeMethod, redactUrl } from '../semconv';
 import type { Integration } from '../loader/types';
-import { HookGuard, recordError, SPAN_KIND_CLIENT, STATUS_ERROR } from '../loader/trace-call';
+import { HookGuard, recordError } from '../loader/trace-call';
+import { SPAN_KIND_CLIENT, STATUS_ERROR } from '../otel-constants';
 
 const guard = new HookGuard('fetch');
 const tracer = hookTracer('fetch');

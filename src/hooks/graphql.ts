@@ -16,7 +16,8 @@
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { activeContext, applyInContext, contextWithSpan, isTracingSuppressed } from '../context';
 import { traceChannel } from '../loader/channels';
-import { HookGuard, recordError, SPAN_KIND_INTERNAL, STATUS_ERROR, type Fn } from '../loader/trace-call';
+import { HookGuard, recordError, type Fn } from '../loader/trace-call';
+import { SPAN_KIND_INTERNAL, STATUS_ERROR } from '../otel-constants';
 import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { agentConfig, hookTracer } from '../provider';

@@ -11,7 +11,8 @@ import type { Attributes, Context, Span, TextMapGetter } from '@opentelemetry/ap
 import { activeContext, applyInContext, contextWithSpan, isTracingSuppressed, ROOT_CONTEXT } from '../context';
 import { propagation } from '../propagation';
 import { hookTracer } from '../provider';
-import { HookGuard, SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_ERROR, type Fn } from '../loader/trace-call';
+import { HookGuard, type Fn } from '../loader/trace-call';
+import { SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_ERROR } from '../otel-constants';
 import type { Integration, LoadedModule } from '../loader/types';
 import { wrap } from '../loader/wrap';
 

@@ -7,7 +7,8 @@
 import type { Span } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import { activeContext, contextWithSpan, isTracingSuppressed, runInContext } from '../context';
-import { callTraced, HookGuard, SPAN_KIND_INTERNAL, type Fn } from '../loader/trace-call';
+import { callTraced, HookGuard, type Fn } from '../loader/trace-call';
+import { SPAN_KIND_INTERNAL } from '../otel-constants';
 import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';

@@ -4,7 +4,8 @@
 
 import type { Context, Span } from '@opentelemetry/api';
 import { activeContext, isTracingSuppressed, runInContext } from '../context';
-import { callTraced, HookGuard, SPAN_KIND_CLIENT, traceMethod, type Fn } from '../loader/trace-call';
+import { callTraced, HookGuard, traceMethod, type Fn } from '../loader/trace-call';
+import { SPAN_KIND_CLIENT } from '../otel-constants';
 import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';

@@ -59,7 +59,7 @@ export function watchEsmImportsOfCommonJs(names: string[], onLoad: OnModuleLoad)
   }
 
   const originalLoad = M._load;
-  M._load = function load(this: unknown, request: string, parent: unknown, isMain: boolean) {
+  M._load = function load(this: unknown, request: string, parent: unknown) {
     const exports = originalLoad.apply(this, arguments as unknown as [string, unknown, boolean]);
     // require() passes its parent module; the ESM loader passes none.
     if (parent != null || !path.isAbsolute(request) || !request.includes('node_modules')) return exports;

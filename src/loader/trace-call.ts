@@ -7,15 +7,9 @@
 import type { Context, Span } from '@opentelemetry/api';
 import { activeContext, isTracingSuppressed } from '../context';
 import { log } from '../log';
+import { STATUS_ERROR } from '../otel-constants';
 
 export type Fn = (...args: any[]) => any;
-
-export const SPAN_KIND_INTERNAL = 0;
-export const SPAN_KIND_SERVER = 1;
-export const SPAN_KIND_CLIENT = 2;
-export const SPAN_KIND_PRODUCER = 3;
-export const SPAN_KIND_CONSUMER = 4;
-export const STATUS_ERROR = 2;
 
 /**
  * Turns a hook's own failure into one log line and switches that hook off:

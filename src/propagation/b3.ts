@@ -8,6 +8,7 @@
 
 import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
 import { contextWithSpan, isTracingSuppressed, RemoteParentSpan, spanFromContext } from '../context';
+import { TRACE_FLAG_SAMPLED, TRACE_FLAGS_NONE } from '../otel-constants';
 import { firstHeader, isValidSpanId, isValidTraceId } from './util';
 
 /** The same key as @opentelemetry/propagator-b3 uses, so either can read what the other set. */
@@ -45,7 +46,7 @@ function toContext(context: Context, parts: B3Parts | undefined): Context {
   if (parts === undefined) return context;
   const traceId = padTraceId(parts.traceId);
   if (!isValidTraceId(traceId) || !isValidSpanId(parts.spanId)) return context;
-  let ctx = contextWithSpan(context, new RemoteParentSpan({ traceId, spanId: parts.spanId, traceFlags: parts.sampled ? 1 : 0, isRemote: true }));
+  let ctx = contextWithSpan(context, new RemoteParentSpan({ traceId, spanId: parts.spanId, traceFlags: parts.sampled ? TRACE_FLAG_SAMPLED : TRACE_FLAGS_NONE, isRemote: true }));
   if (parts.debug) ctx = ctx.setValue(B3_DEBUG_FLAG_KEY, 'd');
   return ctx;
 }
@@ -66,7 +67,7 @@ function spanToInject(context: Context): { traceId: string; spanId: string; samp
   if (span === undefined || isTracingSuppressed(context)) return undefined;
   const sc = span.spanContext();
   if (!isValidTraceId(sc.traceId) || !isValidSpanId(sc.spanId)) return undefined;
-  return { traceId: sc.traceId, spanId: sc.spanId, sampled: (sc.traceFlags & 1) === 1, debug: context.getValue(B3_DEBUG_FLAG_KEY) === 'd' };
+  return { traceId: sc.traceId, spanId: sc.spanId, sampled: (sc.traceFlags & TRACE_FLAG_SAMPLED) !== 0, debug: context.getValue(B3_DEBUG_FLAG_KEY) === 'd' };
 }
 
 /** The single `b3` header. */

@@ -4,6 +4,7 @@
 
 import type { Baggage, Context, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
 import { BAGGAGE_KEY, contextWithSpan, isTracingSuppressed, RemoteParentSpan, spanFromContext } from '../context';
+import { TRACE_FLAG_SAMPLED, TRACE_FLAGS_NONE } from '../otel-constants';
 import { AgentBaggage } from './baggage';
 import { firstHeader, isValidSpanId, isValidTraceId } from './util';
 
@@ -34,7 +35,7 @@ export function parseUberTraceId(value: string): { traceId: string; spanId: stri
   if (!isValidTraceId(fullTraceId) || !isValidSpanId(fullSpanId)) return undefined;
   // Bit 1 sampled, bit 2 debug (which implies sampled).
   const bits = parseInt(flags, 16);
-  return { traceId: fullTraceId, spanId: fullSpanId, traceFlags: bits & 3 ? 1 : 0 };
+  return { traceId: fullTraceId, spanId: fullSpanId, traceFlags: bits & 3 ? TRACE_FLAG_SAMPLED : TRACE_FLAGS_NONE };
 }
 
 export class JaegerPropagator implements TextMapPropagator {
@@ -44,7 +45,7 @@ export class JaegerPropagator implements TextMapPropagator {
     if (span !== undefined) {
       const sc = span.spanContext();
       if (isValidTraceId(sc.traceId) && isValidSpanId(sc.spanId)) {
-        setter.set(carrier, HEADER, `${sc.traceId}:${sc.spanId}:0:0${sc.traceFlags & 1}`);
+        setter.set(carrier, HEADER, `${sc.traceId}:${sc.spanId}:0:0${sc.traceFlags & TRACE_FLAG_SAMPLED}`);
       }
     }
     const baggage = context.getValue(BAGGAGE_KEY) as Baggage | undefined;

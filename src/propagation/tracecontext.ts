@@ -3,6 +3,7 @@
 
 import type { Context, TextMapGetter, TextMapPropagator, TextMapSetter, TraceState } from '@opentelemetry/api';
 import { contextWithSpan, isTracingSuppressed, RemoteParentSpan, spanFromContext } from '../context';
+import { TRACE_FLAG_SAMPLED } from '../otel-constants';
 import { firstHeader, isValidSpanId, isValidTraceId } from './util';
 
 const TRACEPARENT = 'traceparent';
@@ -59,7 +60,7 @@ export function parseTraceparent(value: string): { traceId: string; spanId: stri
   // Version ff is forbidden; version 00 has no trailing fields; later versions may add some.
   if (version === 'ff' || (version === '00' && m[5] !== undefined)) return undefined;
   if (!isValidTraceId(m[2]) || !isValidSpanId(m[3])) return undefined;
-  return { traceId: m[2], spanId: m[3], traceFlags: parseInt(m[4], 16) & 1 };
+  return { traceId: m[2], spanId: m[3], traceFlags: parseInt(m[4], 16) & TRACE_FLAG_SAMPLED };
 }
 
 export class TraceContextPropagator implements TextMapPropagator {
@@ -68,7 +69,7 @@ export class TraceContextPropagator implements TextMapPropagator {
     if (span === undefined || isTracingSuppressed(context)) return;
     const sc = span.spanContext();
     if (!isValidTraceId(sc.traceId) || !isValidSpanId(sc.spanId)) return;
-    setter.set(carrier, TRACEPARENT, `00-${sc.traceId}-${sc.spanId}-0${(sc.traceFlags & 1).toString(16)}`);
+    setter.set(carrier, TRACEPARENT, `00-${sc.traceId}-${sc.spanId}-0${(sc.traceFlags & TRACE_FLAG_SAMPLED).toString(16)}`);
     if (sc.traceState !== undefined) {
       const state = sc.traceState.serialize();
       if (state !== '') setter.set(carrier, TRACESTATE, state);

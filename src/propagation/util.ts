@@ -1,7 +1,7 @@
 // Small helpers shared by the propagators.
 
-const INVALID_TRACE_ID = '00000000000000000000000000000000';
-const INVALID_SPAN_ID = '0000000000000000';
+import { INVALID_SPAN_ID, INVALID_TRACE_ID } from '../otel-constants';
+
 const TRACE_ID_RE = /^[0-9a-f]{32}$/;
 const SPAN_ID_RE = /^[0-9a-f]{16}$/;
 

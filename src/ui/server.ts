@@ -513,7 +513,7 @@ export async function startViewer(options: Partial<ViewerOptions> = {}): Promise
       udpHost = (await dns.lookup(udpHost)).address;
     } catch (err) {
       store.close();
-      throw new Error(`cannot resolve --host ${opts.host}: ${(err as Error).message}`);
+      throw new Error(`cannot resolve --host ${opts.host}: ${(err as Error).message}`, { cause: err });
     }
   }
   const udp = dgram.createSocket({ type: net.isIPv6(udpHost) ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });

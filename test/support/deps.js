@@ -89,7 +89,7 @@ function compareVersions(a, b) {
 /** Exact versions of `name` already installed in the cache, oldest first. */
 function cachedVersions(name) {
   const prefix = `${name.replace('/', '+')}-`;
-  let entries = [];
+  let entries;
   try {
     entries = fs.readdirSync(CACHE);
   } catch {
@@ -126,7 +126,7 @@ function newestInfo(name) {
     } catch (err) {
       const cached = cachedVersions(name);
       const why = String((err.stderr && err.stderr.split('\n').find((l) => /error/i.test(l))) || err.message).trim();
-      if (!cached.length) throw new Error(`cannot find the newest ${name}: the npm registry did not answer (${why}) and ${CACHE} has no copy`);
+      if (!cached.length) throw new Error(`cannot find the newest ${name}: the npm registry did not answer (${why}) and ${CACHE} has no copy`, { cause: err });
       const version = cached[cached.length - 1];
       const pkg = readJson(path.join(dirName(name, version), 'node_modules', name, 'package.json')) || {};
       info = { version, engines: pkg.engines || {} };
@@ -175,7 +175,7 @@ function install(name, version, prefix) {
     execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', tmp, `${name}@${version}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`npm could not install ${name}@${version}: ${String(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`);
+    throw new Error(`npm could not install ${name}@${version}: ${String(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`, { cause: err });
   }
   // A leftover folder without the package (an install that was killed) is replaced.
   if (fs.existsSync(prefix) && !fs.existsSync(path.join(prefix, 'node_modules', name, 'package.json'))) fs.rmSync(prefix, { recursive: true, force: true });

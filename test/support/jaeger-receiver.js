@@ -4,6 +4,7 @@
 // decoded with thriftrw from the IDL files shipped inside jaeger-client, a
 // decoder independent of the agent's own Thrift writer.
 const dgram = require('node:dgram');
+const { once } = require('node:events');
 const http = require('node:http');
 const path = require('node:path');
 const { Thrift } = require('thriftrw');
@@ -118,7 +119,7 @@ async function startJaegerReceiver(opts = {}) {
     }
     notify();
   });
-  await new Promise((resolve) => udp.bind(0, '127.0.0.1', resolve));
+  await once(udp.bind(0, '127.0.0.1'), 'listening');
 
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -150,7 +151,7 @@ async function startJaegerReceiver(opts = {}) {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await once(server.listen(0, '127.0.0.1'), 'listening');
 
   receiver.udpPort = udp.address().port;
   receiver.httpPort = server.address().port;

@@ -35,7 +35,9 @@ function buildProblem(version, major) {
   const note = failureNote(version, major);
   try {
     if (Date.now() - fs.statSync(note).mtimeMs < FAILED_FOR_MS) return fs.readFileSync(note, 'utf8').trim();
-  } catch {}
+  } catch {
+    // no note: no recent failure
+  }
   return '';
 }
 

@@ -12,8 +12,14 @@ const FLAGS = {
   none: [],
 };
 
-/** Environment for a traced process: only what the test gives, plus PATH/HOME. */
+/**
+ * Environment for a traced process: only what the test gives, plus PATH/HOME.
+ * @param {{ url: string } | null | undefined} receiver
+ * @param {Record<string, string | undefined>} [extra]
+ * @returns {Record<string, string>}
+ */
 function agentEnv(receiver, extra = {}) {
+  /** @type {Record<string, string>} */
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -34,7 +40,12 @@ function noteAgentApi(flag) {
   projectPackage('@opentelemetry/api');
 }
 
-/** Runs a node process to its end. Resolves {code, signal, stdout, stderr, ms}. */
+/**
+ * Runs a node process to its end. Resolves {code, signal, stdout, stderr, ms}.
+ * @param {string[]} args
+ * @param {{ flag?: string, env?: NodeJS.ProcessEnv, timeoutMs?: number, input?: string | Buffer, cwd?: string }} [options]
+ * @returns {Promise<{ code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, ms: number }>}
+ */
 function runNode(args, { flag = 'none', env = {}, timeoutMs = 20000, input, cwd = ROOT } = {}) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
@@ -74,6 +85,7 @@ function startService(file, { flag = 'import', env = {}, timeoutMs = 15000 } = {
       child,
       output: () => ({ stdout, stderr }),
       exited,
+      /** @param {NodeJS.Signals} [signal] */
       async stop(signal = 'SIGTERM') {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
         return exited;

@@ -246,7 +246,7 @@ function startReceiver(opts = {}) {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      receiver.port = server.address().port;
+      receiver.port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
       receiver.url = opts.tls ? `https://localhost:${receiver.port}` : `http://127.0.0.1:${receiver.port}`;
       receiver.endpoint = `${receiver.url}/v1/traces`;
       resolve(receiver);

@@ -51,7 +51,8 @@ function readableSpan(o) {
 /** Exports spans through the official exporter. protocol 'proto' | 'json'; compression 'gzip' | 'none'. */
 async function sendOtlp(baseUrl, spans, { protocol = 'proto', compression = 'none' } = {}) {
   const Exporter = protocol === 'json' ? JsonExporter : ProtoExporter;
-  const exporter = new Exporter({ url: `${baseUrl}/v1/traces`, compression, timeoutMillis: 5000 });
+  // The exporter's CompressionAlgorithm enum is these same two strings.
+  const exporter = new Exporter({ url: `${baseUrl}/v1/traces`, compression: /** @type {any} */ (compression), timeoutMillis: 5000 });
   try {
     const result = await new Promise((resolve) => exporter.export(spans.map(readableSpan), resolve));
     if (result.code !== 0) throw result.error || new Error(`export failed (${result.code})`);

@@ -24,6 +24,7 @@ function startViewer(extraArgs = [], { timeoutMs = 15000, ports = true } = {}) {
       child,
       exited,
       output: () => ({ stdout, stderr }),
+      /** @param {NodeJS.Signals} [signal] */
       async stop(signal = 'SIGINT') {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
         return exited;

@@ -5,7 +5,7 @@
 // literal: the quoted parts of message and stack become `?`.
 
 import type { Span } from '@opentelemetry/api';
-import { STATUS_ERROR } from '../../loader/trace-call';
+import { STATUS_ERROR } from '../../otel-constants';
 
 const QUOTED = /'(?:[^'\\]|\\[\s\S]|'')*'?|"(?:[^"\\]|\\[\s\S]|"")*"?/g;
 

@@ -6,7 +6,7 @@ import type { Context, Span, Tracer } from '@opentelemetry/api';
 import { runInContext } from '../../context';
 import { agentConfig } from '../../provider';
 import { recordDbError } from './db-errors';
-import { SPAN_KIND_CLIENT } from '../../loader/trace-call';
+import { SPAN_KIND_CLIENT } from '../../otel-constants';
 import { sanitizeSql, summarizeSql, type SqlDialect } from './sql';
 
 export interface DbTarget {

@@ -7,12 +7,12 @@
 import type { SpanContext } from '@opentelemetry/api';
 import { activeContext, spanFromContext } from '../../context';
 import { agentConfig } from '../../provider';
+import { INVALID_TRACE_ID } from '../../otel-constants';
 
 export const TRACE_ID = 'trace_id';
 export const SPAN_ID = 'span_id';
 export const TRACE_FLAGS = 'trace_flags';
 
-const INVALID_TRACE_ID = '00000000000000000000000000000000';
 
 /** Whether the logger integrations should patch at all (decided once, when a logger loads). */
 export function logCorrelationEnabled(): boolean {

@@ -8,7 +8,7 @@
 import type { Attributes, Context, Span, TextMapGetter, TextMapSetter, Tracer } from '@opentelemetry/api';
 import { contextWithSpan, ROOT_CONTEXT } from '../../context';
 import { propagation } from '../../propagation';
-import { SPAN_KIND_CLIENT, SPAN_KIND_CONSUMER, SPAN_KIND_PRODUCER } from '../../loader/trace-call';
+import { SPAN_KIND_CLIENT, SPAN_KIND_CONSUMER, SPAN_KIND_PRODUCER } from '../../otel-constants';
 
 export type MessagingOperationType = 'send' | 'receive' | 'process' | 'settle';
 

@@ -2,7 +2,7 @@
 // and which commands are the client's own connection handshake.
 import type { Context, Span, Tracer } from '@opentelemetry/api';
 import { inScope } from '../../loader/channels';
-import { SPAN_KIND_CLIENT } from '../../loader/trace-call';
+import { SPAN_KIND_CLIENT } from '../../otel-constants';
 import { wrap } from '../../loader/wrap';
 
 // Commands whose first argument is a key: the key is recorded, every other

@@ -13,7 +13,6 @@
 import type { Config } from './config';
 import { activeContext, spanFromContext } from './context';
 import { countDropped, reportTotalAtExit } from './drops';
-import { log } from './log';
 import { STATUS_ERROR } from './otel-constants';
 import { loadedTracing } from './provider';
 

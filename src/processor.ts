@@ -9,7 +9,6 @@ import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { EncodingBatch, Exporter } from './exporters/types';
 import { countDropped } from './drops';
-import { log } from './log';
 import { TRACE_FLAG_SAMPLED } from './otel-constants';
 
 export interface BatchOptions {

@@ -160,7 +160,7 @@ describe('exporter: what it reads of a response is bounded', function () {
       const timer = setInterval(() => res.write(chunk), 1);
       res.on('close', () => clearInterval(timer));
     });
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
     try {
       const started = Date.now();
       const result = await post1({ url: `http://127.0.0.1:${server.address().port}/v1/traces`, headers: {}, body: Buffer.from('x'), timeoutMs: 5000 });
@@ -177,7 +177,7 @@ describe('exporter: what it reads of a response is bounded', function () {
       req.resume();
       res.writeHead(429, { 'retry-after': req.url === '/date' ? new Date(Date.now() + 5000).toUTCString() : '7' }).end();
     });
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
     try {
       const base = `http://127.0.0.1:${server.address().port}`;
       const seconds = await post1({ url: `${base}/s`, headers: {}, body: Buffer.from('x'), timeoutMs: 2000 });

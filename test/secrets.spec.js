@@ -26,7 +26,7 @@ async function collector() {
       res.writeHead(200, { 'content-type': req.headers['content-type'] || 'application/x-protobuf' }).end(req.headers['content-type'] === 'application/json' ? '{}' : '');
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
   return { bodies, port: server.address().port, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
@@ -34,8 +34,8 @@ async function udpAgent() {
   const datagrams = [];
   const socket = dgram.createSocket('udp4');
   socket.on('message', (m) => datagrams.push(m));
-  await new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return { bodies: datagrams, port: socket.address().port, close: () => new Promise((resolve) => socket.close(resolve)) };
+  await new Promise((resolve) => socket.bind(0, '127.0.0.1', () => resolve(undefined)));
+  return { bodies: datagrams, port: socket.address().port, close: () => new Promise((resolve) => socket.close(() => resolve(undefined))) };
 }
 
 describe('secrets: nothing secret leaves by default', function () {

@@ -96,6 +96,10 @@ function emitBatch(batch) {
 
 // ---- HTTP
 
+/**
+ * @param {string} url
+ * @param {{ method?: string, headers?: Record<string, string>, body?: any }} [options]
+ */
 function request(url, { method = 'POST', headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
     let answered = false;
@@ -119,7 +123,7 @@ function declaredOnly(url, type, length) {
       resolve(res.statusCode);
       req.destroy();
     });
-    req.on('error', (err) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
+    req.on('error', (err) => (/** @type {NodeJS.ErrnoException} */ (err).code === 'ECONNRESET' ? undefined : reject(err)));
     req.flushHeaders();
   });
 }
@@ -258,6 +262,7 @@ describe('viewer: hostile input, floods, and the browser', function () {
       // ExportTraceServiceResponse { 1: partial_success { 1: rejected_spans, 2: error_message } }
       const text = res.body.toString('latin1');
       assert.match(text, /spans not kept \(a trace keeps at most 10000 spans\)/);
+      // eslint-disable-next-line no-control-regex -- protobuf field tags are control bytes
       const rejected = /\x08([\x00-\xff]+?)\x12/.exec(text.slice(2));
       assert.ok(rejected, 'rejected_spans is set');
     });

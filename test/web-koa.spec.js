@@ -6,7 +6,7 @@
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, startService, fixture } = require('./support/processes');
-const { oldestAndNewest, packageAt } = require('./support/deps');
+const { oldestAndNewest } = require('./support/deps');
 const { requestAll, checkRoutes, checkErrors } = require('./support/web');
 
 // url → [span name, http.route (undefined: none), status]
@@ -34,7 +34,11 @@ describe('koa', function () {
   before(async function () {
     this.timeout(300000);
     receiver = await startReceiver();
-    for (const v of variants) if (!v.skip && !v.router.skip) v.router.install(), v.install();
+    for (const v of variants) {
+      if (v.skip || v.router.skip) continue;
+      v.router.install();
+      v.install();
+    }
   });
   after(async () => receiver && receiver.close());
   beforeEach(() => receiver.reset());

@@ -71,11 +71,11 @@ describe('middleware and handler spans (TRACING_AGENT_MIDDLEWARE_SPANS=true)', f
     });
   }
 
-  for (const [name, file, env] of [
+  for (const [name, file, env] of /** @type {Array<[string, string, () => Record<string, string>]>} */ ([
     ['express (the repository\'s)', 'express-app.cjs', () => ({})],
     [`@hapi/hapi ${newest('@hapi/hapi')}`, 'hapi-app.cjs', () => ({ HAPI_MODULE: packageAt('@hapi/hapi', 'latest') })],
     [`koa ${newest('koa')} with @koa/router ${newest('@koa/router')}`, 'koa-app.cjs', () => ({ KOA_MODULE: packageAt('koa', 'latest'), ROUTER_MODULE: packageAt('@koa/router', 'latest') })],
-  ]) {
+  ])) {
     it(`${name}: what a handler calls is a child of its span`, async () => {
       if (file === 'express-app.cjs') projectPackage('express');
       const { server, spans } = await traced(file, { ...env(), CALL_URL: `${receiver.url}/anything` }, '/call', 1);

@@ -7,7 +7,7 @@
 import type { Context, Span } from '@opentelemetry/api';
 import * as dc from 'node:diagnostics_channel';
 import { activeContext, bindChannelContext, contextWithSpan, isTracingSuppressed } from '../context';
-import type { EndSpan, HookGuard } from './trace-call';
+import type { HookGuard } from './trace-call';
 
 export interface ChannelTracing<M extends object> {
   guard: HookGuard;

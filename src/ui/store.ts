@@ -338,7 +338,7 @@ export class Store extends EventEmitter {
   private removeStaleTemporaries(file: string): void {
     const dir = path.dirname(file);
     const base = path.basename(file);
-    let names: string[] = [];
+    let names: string[];
     try {
       names = fs.readdirSync(dir);
     } catch {

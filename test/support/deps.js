@@ -206,7 +206,7 @@ function packageSetAt(label, specs) {
       execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', tmp, ...specs], { stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (err) {
       fs.rmSync(tmp, { recursive: true, force: true });
-      throw new Error(`npm could not install ${specs.join(' ')}: ${String(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`);
+      throw new Error(`npm could not install ${specs.join(' ')}: ${String(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`, { cause: err });
     }
     fs.rmSync(prefix, { recursive: true, force: true });
     try {

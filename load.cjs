@@ -68,22 +68,23 @@ function compileCached(source, stat) {
     }
   }
   const script = new vm.Script(Module.wrap(source), { filename: BUNDLE, cachedData });
-  const save = file && (cachedData === undefined || script.cachedDataRejected)
-    ? () => {
-        try {
-          const temp = `${file}.${process.pid}`;
-          fs.writeFileSync(temp, script.createCachedData());
-          fs.renameSync(temp, file); // (whole or not at all, for processes starting alongside)
-          // Caches of other builds of the bundle will never be read again.
-          const current = `${path.basename(BUNDLE)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-`;
-          for (const name of fs.readdirSync(dir)) {
-            if (name.startsWith(`${path.basename(BUNDLE)}-`) && !name.startsWith(current)) fs.rmSync(path.join(dir, name), { force: true });
+  const save =
+    file && (cachedData === undefined || script.cachedDataRejected)
+      ? () => {
+          try {
+            const temp = `${file}.${process.pid}`;
+            fs.writeFileSync(temp, script.createCachedData());
+            fs.renameSync(temp, file); // (whole or not at all, for processes starting alongside)
+            // Caches of other builds of the bundle will never be read again.
+            const current = `${path.basename(BUNDLE)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-`;
+            for (const name of fs.readdirSync(dir)) {
+              if (name.startsWith(`${path.basename(BUNDLE)}-`) && !name.startsWith(current)) fs.rmSync(path.join(dir, name), { force: true });
+            }
+          } catch {
+            // a cache that cannot be written is only a slower next start
           }
-        } catch {
-          // a cache that cannot be written is only a slower next start
         }
-      }
-    : undefined;
+      : undefined;
   return { script, save };
 }
 

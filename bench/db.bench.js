@@ -62,10 +62,16 @@ async function main() {
     return `${d < 0 ? '−' : '+'}${Math.abs(d).toFixed(1)} µs`;
   };
   const of = (list, key) => `${median(list.map((t) => t[key])).toFixed(0)} µs`;
-  console.log(`pg query, traced vs untraced: ${added(traced, 'cpu')} client CPU per query (${of(bare, 'cpu')} bare, ${of(traced, 'cpu')} traced; export off); wall ${added(traced, 'wall')} (${of(bare, 'wall')} bare)`);
+  console.log(
+    `pg query, traced vs untraced: ${added(traced, 'cpu')} client CPU per query (${of(bare, 'cpu')} bare, ${of(traced, 'cpu')} traced; export off); wall ${added(traced, 'wall')} (${of(bare, 'wall')} bare)`,
+  );
   console.log(`pg query, traced and exported over OTLP vs untraced: ${added(sent, 'cpu')} client CPU per query; wall ${added(sent, 'wall')}`);
-  console.log(`pg query, no agent, an AsyncLocalStorage in use vs untraced: ${added(context, 'cpu')} client CPU per query (part of the traced figures above: any agent carrying context pays it on Node 20); wall ${added(context, 'wall')}`);
-  console.log(`pg query, agent loaded with the pg hook off vs untraced: ${added(untouched, 'cpu')} client CPU per query (the agent's own share); wall ${added(untouched, 'wall')}`);
+  console.log(
+    `pg query, no agent, an AsyncLocalStorage in use vs untraced: ${added(context, 'cpu')} client CPU per query (part of the traced figures above: any agent carrying context pays it on Node 20); wall ${added(context, 'wall')}`,
+  );
+  console.log(
+    `pg query, agent loaded with the pg hook off vs untraced: ${added(untouched, 'cpu')} client CPU per query (the agent's own share); wall ${added(untouched, 'wall')}`,
+  );
 }
 
 main().catch((err) => {

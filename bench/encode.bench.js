@@ -13,20 +13,39 @@ const spans = [];
 const shared = {
   resource: resourceFromAttributes({ 'service.name': 'bench', 'host.name': 'node-svc', 'process.pid': 1234, 'telemetry.sdk.language': 'nodejs' }),
   scope: { name: 'tracing-agent/http', version: '0.1.0' },
-  processor: { onStart() {}, onEnd(s) { spans.push(s); } },
-  limits: { attributeValueLengthLimit: Infinity, attributeCountLimit: 128, eventCountLimit: 128, linkCountLimit: 128, attributePerEventCountLimit: 128, attributePerLinkCountLimit: 128 },
+  processor: {
+    onStart() {},
+    onEnd(s) {
+      spans.push(s);
+    },
+  },
+  limits: {
+    attributeValueLengthLimit: Infinity,
+    attributeCountLimit: 128,
+    eventCountLimit: 128,
+    linkCountLimit: 128,
+    attributePerEventCountLimit: 128,
+    attributePerLinkCountLimit: 128,
+  },
 };
 for (let i = 0; i < 512; i++) {
-  const span = startAgentSpan(shared, new AlwaysOnSampler(), 'GET', 1, {
-    'http.request.method': 'GET',
-    'url.scheme': 'http',
-    'url.path': `/orders/${i}`,
-    'network.protocol.version': '1.1',
-    'server.address': '127.0.0.1',
-    'server.port': 8080,
-    'client.address': '127.0.0.1',
-    'user_agent.original': 'load-generator/1.0',
-  }, ROOT_CONTEXT);
+  const span = startAgentSpan(
+    shared,
+    new AlwaysOnSampler(),
+    'GET',
+    1,
+    {
+      'http.request.method': 'GET',
+      'url.scheme': 'http',
+      'url.path': `/orders/${i}`,
+      'network.protocol.version': '1.1',
+      'server.address': '127.0.0.1',
+      'server.port': 8080,
+      'client.address': '127.0.0.1',
+      'user_agent.original': 'load-generator/1.0',
+    },
+    ROOT_CONTEXT,
+  );
   span.setAttribute('http.response.status_code', 200);
   span.end();
 }

@@ -57,7 +57,12 @@ function pin(pid, cpu) {
 }
 
 async function startHelper(file, execArgv = [], env = {}, cpu = undefined) {
-  const child = fork(path.join(__dirname, file), [], { cwd: ROOT, execArgv, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(path.join(__dirname, file), [], {
+    cwd: ROOT,
+    execArgv,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
   // What the child says on stderr is shown, and kept (the agent's warnings tell whether it kept up).
   const helper = { child, port: 0, stderr: '' };
   child.stderr.on('data', (d) => {
@@ -74,7 +79,15 @@ const SLICE_MS = 100;
 /** Load for the servers in turns (see load.js); resolves with each server's req/s, overall and per round of turns. */
 function runLoad(ports, warmupMs, measureMs, requestPath = '/') {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(__dirname, 'load.js'), ports.join(','), String(CONNECTIONS), String(warmupMs), String(measureMs), String(SLICE_MS), requestPath]);
+    const p = spawn(process.execPath, [
+      path.join(__dirname, 'load.js'),
+      ports.join(','),
+      String(CONNECTIONS),
+      String(warmupMs),
+      String(measureMs),
+      String(SLICE_MS),
+      requestPath,
+    ]);
     pin(p.pid, 1);
     let out = '';
     p.stdout.on('data', (d) => (out += d));
@@ -93,7 +106,9 @@ async function throughput() {
   // a ratio compares turns a fraction of a second apart, which the machine's
   // drift (other tenants, frequency) hits alike. Each round starts fresh servers.
   const seconds = 12;
-  console.log(`throughput: hello-world servers side by side, taking turns under ${CONNECTIONS} keep-alive connections, ${SLICE_MS} ms each; ${ROUNDS} rounds of ${seconds} s, fresh servers each${PIN ? '; servers on CPU 0, load generator and sink on CPU 1' : ''}`);
+  console.log(
+    `throughput: hello-world servers side by side, taking turns under ${CONNECTIONS} keep-alive connections, ${SLICE_MS} ms each; ${ROUNDS} rounds of ${seconds} s, fresh servers each${PIN ? '; servers on CPU 0, load generator and sink on CPU 1' : ''}`,
+  );
   const sink = await startHelper('sink.cjs', [], {}, 1);
   const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`, OTEL_SERVICE_NAME: 'bench' };
   const cases = {
@@ -113,7 +128,11 @@ async function throughput() {
   for (let r = 0; r < ROUNDS; r++) {
     const servers = [];
     for (const name of names) servers.push(await startHelper('hello.cjs', cases[name].argv, cases[name].env, 0));
-    const load = await runLoad(servers.map((s) => s.port), 2000, seconds * 1000);
+    const load = await runLoad(
+      servers.map((s) => s.port),
+      2000,
+      seconds * 1000,
+    );
     const peaks = [];
     for (const server of servers) {
       // Peak memory under load that does not pause: each server alone for a moment more.
@@ -133,7 +152,10 @@ async function throughput() {
   sink.child.kill('SIGKILL');
   console.log(`  sink received ${stats.requests} OTLP requests, ${(stats.bytes / 1048576).toFixed(1)} MiB`);
   const delivered = stats.requests > 0 && !dropped;
-  if (!delivered) console.log(`  NOT ALL EXPORTED: ${stats.requests === 0 ? 'the sink received nothing' : 'the traced server dropped spans'}; the throughput figure does not count`);
+  if (!delivered)
+    console.log(
+      `  NOT ALL EXPORTED: ${stats.requests === 0 ? 'the sink received nothing' : 'the traced server dropped spans'}; the throughput figure does not count`,
+    );
   // Each round of turns gives one ratio per case; the figure is their median.
   const ratios = (name) => turns.map((t) => t[at[name]] / t[at.bare]).sort((a, b) => a - b);
   const show = (name) => {
@@ -141,17 +163,46 @@ async function throughput() {
     return `${median(v).toFixed(2)}× bare (middle half of ${v.length} rounds of turns: ${v[Math.floor(v.length / 4)].toFixed(2)}–${v[Math.floor((3 * v.length) / 4)].toFixed(2)})`;
   };
   const rps = (name) => Math.round(median(turns.map((t) => t[at[name]])));
-  row('throughput, every request traced + exported (OTLP/protobuf)', rps('bare'), rps('traced'), `${show('traced')}${delivered ? '' : ' (spans dropped)'}`, '≥ 0.80×, no span dropped', delivered && median(ratios('traced')) >= 0.8);
-  if (BASELINE) row(`throughput, every request traced + exported by BENCH_BASELINE (${BASELINE})`, rps('bare'), rps('baseline'), show('baseline'), 'compare with the row above', undefined);
+  row(
+    'throughput, every request traced + exported (OTLP/protobuf)',
+    rps('bare'),
+    rps('traced'),
+    `${show('traced')}${delivered ? '' : ' (spans dropped)'}`,
+    '≥ 0.80×, no span dropped',
+    delivered && median(ratios('traced')) >= 0.8,
+  );
+  if (BASELINE)
+    row(
+      `throughput, every request traced + exported by BENCH_BASELINE (${BASELINE})`,
+      rps('bare'),
+      rps('baseline'),
+      show('baseline'),
+      'compare with the row above',
+      undefined,
+    );
   row('throughput, sampler always_off', rps('bare'), rps('unsampled'), show('unsampled'), 'close to the floor below', undefined);
   row('throughput, AsyncLocalStorage alone, no agent (the floor for carrying context)', rps('bare'), rps('context'), show('context'), 'reference', undefined);
   const bareRss = median(rss.map((p) => p[at.bare]));
   const added = (name) => median(rss.map((p) => p[at[name]] - p[at.bare]));
   const rssAdded = added('traced');
-  row('peak RSS added under that load', `${bareRss.toFixed(1)} MiB`, `${median(rss.map((p) => p[at.traced])).toFixed(1)} MiB`, `+${rssAdded.toFixed(1)} MiB`, '≤ 20 MiB', rssAdded <= 20);
+  row(
+    'peak RSS added under that load',
+    `${bareRss.toFixed(1)} MiB`,
+    `${median(rss.map((p) => p[at.traced])).toFixed(1)} MiB`,
+    `+${rssAdded.toFixed(1)} MiB`,
+    '≤ 20 MiB',
+    rssAdded <= 20,
+  );
   // Part of the figure above (on Node 24, with memory its Maglev compiler takes for the hot paths).
   const rssContext = added('context');
-  row('peak RSS added, AsyncLocalStorage alone, no agent', `${bareRss.toFixed(1)} MiB`, `${median(rss.map((p) => p[at.context])).toFixed(1)} MiB`, `${rssContext < 0 ? '−' : '+'}${Math.abs(rssContext).toFixed(1)} MiB`, 'reference', undefined);
+  row(
+    'peak RSS added, AsyncLocalStorage alone, no agent',
+    `${bareRss.toFixed(1)} MiB`,
+    `${median(rss.map((p) => p[at.context])).toFixed(1)} MiB`,
+    `${rssContext < 0 ? '−' : '+'}${Math.abs(rssContext).toFixed(1)} MiB`,
+    'reference',
+    undefined,
+  );
 }
 
 /**
@@ -161,7 +212,9 @@ async function throughput() {
  */
 async function expressThroughput() {
   const seconds = 8;
-  console.log(`express: an express app, GET /users/:id, bare and traced side by side, taking turns under ${CONNECTIONS} keep-alive connections; ${ROUNDS} rounds of ${seconds} s, fresh servers each`);
+  console.log(
+    `express: an express app, GET /users/:id, bare and traced side by side, taking turns under ${CONNECTIONS} keep-alive connections; ${ROUNDS} rounds of ${seconds} s, fresh servers each`,
+  );
   const sink = await startHelper('sink.cjs', [], {}, 1);
   const cases = {
     bare: { argv: [], env: {} },
@@ -172,7 +225,12 @@ async function expressThroughput() {
   for (let r = 0; r < ROUNDS; r++) {
     const servers = [];
     for (const name of Object.keys(cases)) servers.push(await startHelper('express.cjs', cases[name].argv, cases[name].env, 0));
-    const load = await runLoad(servers.map((s) => s.port), 2000, seconds * 1000, '/users/42');
+    const load = await runLoad(
+      servers.map((s) => s.port),
+      2000,
+      seconds * 1000,
+      '/users/42',
+    );
     for (const server of servers) server.child.kill('SIGKILL');
     if (/spans dropped/.test(servers[1].stderr)) dropped = true;
     turns.push(...load.rounds);
@@ -278,9 +336,18 @@ async function exitDelays() {
   const added = (k, base) => median(t[k].map((x, i) => x - t[base][i]));
   const show = (label, k, base, target, limit) => {
     const a = added(k, base);
-    row(label, `${median(t[base]).toFixed(0)} ms`, `${median(t[k]).toFixed(0)} ms`, `${a < 0 ? '−' : '+'}${Math.abs(a / 1000).toFixed(2)} s`, target, limit === undefined ? undefined : a <= limit);
+    row(
+      label,
+      `${median(t[base]).toFixed(0)} ms`,
+      `${median(t[k]).toFixed(0)} ms`,
+      `${a < 0 ? '−' : '+'}${Math.abs(a / 1000).toFixed(2)} s`,
+      target,
+      limit === undefined ? undefined : a <= limit,
+    );
   };
-  console.log(`  (bare node runs the script in ${median(t.bare).toFixed(0)} ms; traced with the exporter off, ${median(t['end-off']).toFixed(0)} ms; delays below are against the latter)`);
+  console.log(
+    `  (bare node runs the script in ${median(t.bare).toFixed(0)} ms; traced with the exporter off, ${median(t['end-off']).toFixed(0)} ms; delays below are against the latter)`,
+  );
   show('exit delay, collector answering, loop drains (for reference)', 'end-answering', 'end-off', 'reference');
   show('exit delay, collector answering, process.exit() (sender thread start included)', 'exit-answering', 'exit-off', 'reference');
   show('exit delay, collector refusing connections, loop drains', 'end-refusing', 'end-off', '≤ 0.5 s', 500);
@@ -307,7 +374,10 @@ function install() {
 
 /** Per-component micro-benchmarks that live beside this file (bench/*.bench.js). */
 function extras() {
-  for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith('.bench.js')).sort()) {
+  for (const file of fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.bench.js'))
+    .sort()) {
     console.log(`${file}:`);
     const r = spawnSync(process.execPath, [path.join(__dirname, file)], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, BENCH_ROUNDS: String(ROUNDS) } });
     for (const line of (r.stdout || '').trim().split('\n').filter(Boolean)) {
@@ -327,7 +397,8 @@ async function main() {
   if (ONLY.includes('install')) install();
   if (ONLY.includes('extra')) extras();
   console.log('\nsummary');
-  for (const r of rows.filter((x) => x.target)) console.log(`  ${r.ok === false ? 'MISSED' : r.ok ? 'ok    ' : '      '} ${r.figure}: ${r.result} (target ${r.target})`);
+  for (const r of rows.filter((x) => x.target))
+    console.log(`  ${r.ok === false ? 'MISSED' : r.ok ? 'ok    ' : '      '} ${r.figure}: ${r.result} (target ${r.target})`);
 }
 
 main().catch((err) => {

@@ -17,7 +17,15 @@ function child() {
   const tracer = require(path.join(D, 'provider.js')).hookTracer('http');
   const { ROOT_CONTEXT } = require(path.join(D, 'context.js'));
   const { SPAN_KIND_SERVER } = require(path.join(D, 'otel-constants.js'));
-  const attributes = () => ({ 'http.request.method': 'GET', 'url.scheme': 'http', 'url.path': '/', 'network.protocol.version': '1.1', 'server.address': '127.0.0.1', 'server.port': 41234, 'client.address': '127.0.0.1' });
+  const attributes = () => ({
+    'http.request.method': 'GET',
+    'url.scheme': 'http',
+    'url.path': '/',
+    'network.protocol.version': '1.1',
+    'server.address': '127.0.0.1',
+    'server.port': 41234,
+    'client.address': '127.0.0.1',
+  });
   let i = 0;
   const started = process.cpuUsage();
   // In slices, so export batches travel while spans are made, as in a server.
@@ -28,10 +36,12 @@ function child() {
       span.end();
     }
     if (i < N) return setImmediate(slice);
-    require(path.join(D, 'agent.js')).flush().then(() => {
-      const used = process.cpuUsage(started);
-      process.stdout.write(String((used.user + used.system) / N));
-    });
+    require(path.join(D, 'agent.js'))
+      .flush()
+      .then(() => {
+        const used = process.cpuUsage(started);
+        process.stdout.write(String((used.user + used.system) / N));
+      });
   };
   slice();
 }
@@ -45,7 +55,8 @@ function median(values) {
 async function main() {
   const sink = spawn(process.execPath, [path.join(__dirname, 'sink.cjs')], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const port = await new Promise((resolve) => sink.on('message', (/** @type {{ port?: number }} */ m) => m.port && resolve(m.port)));
-  const run = (env) => Number(spawnSync(process.execPath, [__filename, 'child'], { encoding: 'utf8', env: { PATH: process.env.PATH, OTEL_LOG_LEVEL: 'error', ...env } }).stdout);
+  const run = (env) =>
+    Number(spawnSync(process.execPath, [__filename, 'child'], { encoding: 'utf8', env: { PATH: process.env.PATH, OTEL_LOG_LEVEL: 'error', ...env } }).stdout);
   const off = [];
   const otlp = [];
   for (let r = 0; r < ROUNDS; r++) {

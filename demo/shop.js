@@ -106,7 +106,9 @@ function openSqlite() {
     const Database = require('better-sqlite3');
     return new Database(':memory:');
   } catch (err) {
-    process.stderr.write(`backend: better-sqlite3 does not load (${err.message.split('\n')[0]}); running without SQLite spans. \`npm rebuild better-sqlite3\` fixes it.\n`);
+    process.stderr.write(
+      `backend: better-sqlite3 does not load (${err.message.split('\n')[0]}); running without SQLite spans. \`npm rebuild better-sqlite3\` fixes it.\n`,
+    );
     /** @type {{ stock: Map<string, object>, prices: Map<string, object>, reservations: string[] }} */
     const rows = { stock: new Map(), prices: new Map(), reservations: [] };
     return {
@@ -135,7 +137,11 @@ async function setUpBackend() {
            CREATE TABLE reservations (id INTEGER PRIMARY KEY AUTOINCREMENT, item INTEGER NOT NULL, at TEXT NOT NULL)`);
   const seed = db.prepare('INSERT INTO stock (item, qty) VALUES (?, ?)');
   const seedPrice = db.prepare('INSERT INTO prices (item, price) VALUES (?, ?)');
-  for (const [item, qty, price] of [[42, 7, 12.5], [7, 120, 3.2], [9, 0, 99]]) {
+  for (const [item, qty, price] of [
+    [42, 7, 12.5],
+    [7, 120, 3.2],
+    [9, 0, 99],
+  ]) {
     seed.run(item, qty);
     seedPrice.run(item, price);
   }
@@ -159,7 +165,15 @@ async function setUpBackend() {
     try {
       const Redis = require('ioredis');
       // @ts-expect-error ioredis's types describe its ES module view; require() gives the Redis class itself.
-      redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, enableReadyCheck: false, disableClientInfo: true });
+      redis = new Redis({
+        host: '127.0.0.1',
+        port: 6379,
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        retryStrategy: () => null,
+        enableReadyCheck: false,
+        disableClientInfo: true,
+      });
       redis.on('error', () => {});
       await redis.connect();
     } catch (err) {

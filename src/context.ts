@@ -82,7 +82,10 @@ export function enterContext(ctx: Context): void {
  * TracingChannel's start) in the context `contextFor(message)` returns, and so
  * everything that call starts asynchronously too (diagnostics_channel bindStore).
  */
-export function bindChannelContext(channel: { bindStore(store: AsyncLocalStorage<Context>, transform: (message: any) => Context): void }, contextFor: (message: any) => Context): void {
+export function bindChannelContext(
+  channel: { bindStore(store: AsyncLocalStorage<Context>, transform: (message: any) => Context): void },
+  contextFor: (message: any) => Context,
+): void {
   channel.bindStore(storage, contextFor);
 }
 

@@ -54,7 +54,11 @@ function flushSync(config: Config): void {
   if (tracing === undefined || !tracing.processor.hasPendingWork()) return;
   const left = budgetLeft(config);
   if (left <= 0) {
-    countDropped('timeout', tracing.processor.pendingCount(), `exit budget (TRACING_AGENT_EXIT_TIMEOUT=${config.exitTimeoutMs} ms) spent before they could be delivered`);
+    countDropped(
+      'timeout',
+      tracing.processor.pendingCount(),
+      `exit budget (TRACING_AGENT_EXIT_TIMEOUT=${config.exitTimeoutMs} ms) spent before they could be delivered`,
+    );
     return;
   }
   tracing.processor.flushSync(left);

@@ -103,10 +103,11 @@ class OpenSpans {
   /** Lets go of the oldest of the agent's spans (else of the app's). */
   dropOldest(): void {
     if (this.oldest !== null) this.delete(this.oldest as unknown as Span);
-    else for (const span of this.others) {
-      this.others.delete(span);
-      break;
-    }
+    else
+      for (const span of this.others) {
+        this.others.delete(span);
+        break;
+      }
   }
 
   values(): Span[] {

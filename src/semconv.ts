@@ -10,8 +10,24 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT'
  * is checked whole and part by part. TRACING_AGENT_REDACT_QUERY_KEYS adds rules.
  */
 export const DEFAULT_REDACTED_QUERY_KEYS: readonly string[] = [
-  '*token*', '*secret*', '*passw*', '*pwd*', '*key*', '*sig*', '*auth*', '*credential*', '*cookie*', '*jwt*',
-  '*session*', '*sessid*', 'code', 'pass', 'pin', 'otp', 'sess', 'sid',
+  '*token*',
+  '*secret*',
+  '*passw*',
+  '*pwd*',
+  '*key*',
+  '*sig*',
+  '*auth*',
+  '*credential*',
+  '*cookie*',
+  '*jwt*',
+  '*session*',
+  '*sessid*',
+  'code',
+  'pass',
+  'pin',
+  'otp',
+  'sess',
+  'sid',
 ];
 
 /** Rules sorted by form: plain string tests, no regular expression a long hostile key could make slow. */
@@ -33,7 +49,13 @@ export function compileKeyRules(rules: readonly string[]): KeyRules {
     if (inner === '') continue;
     const starts = rule.startsWith('*');
     const ends = rule.endsWith('*');
-    if (inner.includes('*')) others.push(rule.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^]*'));
+    if (inner.includes('*'))
+      others.push(
+        rule
+          .split('*')
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('[^]*'),
+      );
     else if (starts && ends) compiled.contained.push(inner);
     else if (ends) compiled.prefixes.push(inner);
     else if (starts) compiled.suffixes.push(inner);

@@ -12,7 +12,16 @@ import type { ReadableSpan, Sampler, SpanProcessor, TimedEvent } from '@opentele
 import type { Resource } from '@opentelemetry/resources';
 import type { SpanLimitsConfig } from './config';
 import { RemoteParentSpan as UnsampledSpan, spanFromContext } from './context';
-import { INVALID_SPAN_ID, INVALID_TRACE_ID, SAMPLING_RECORD_AND_SAMPLED, STATUS_ERROR, STATUS_OK, STATUS_UNSET, TRACE_FLAG_SAMPLED, TRACE_FLAGS_NONE } from './otel-constants';
+import {
+  INVALID_SPAN_ID,
+  INVALID_TRACE_ID,
+  SAMPLING_RECORD_AND_SAMPLED,
+  STATUS_ERROR,
+  STATUS_OK,
+  STATUS_UNSET,
+  TRACE_FLAG_SAMPLED,
+  TRACE_FLAGS_NONE,
+} from './otel-constants';
 
 // Wall-clock time read once, then advanced by the monotonic clock: nanosecond
 // resolution without loading perf_hooks (~1 ms of startup).
@@ -81,8 +90,22 @@ const randomWord = (): number => (Math.random() * 4294967296) | 0;
 function hex16(a: number, b: number): string {
   const h = HEX_DIGIT;
   return fromCharCode(
-    h[a >>> 28], h[(a >>> 24) & 15], h[(a >>> 20) & 15], h[(a >>> 16) & 15], h[(a >>> 12) & 15], h[(a >>> 8) & 15], h[(a >>> 4) & 15], h[a & 15],
-    h[b >>> 28], h[(b >>> 24) & 15], h[(b >>> 20) & 15], h[(b >>> 16) & 15], h[(b >>> 12) & 15], h[(b >>> 8) & 15], h[(b >>> 4) & 15], h[b & 15],
+    h[a >>> 28],
+    h[(a >>> 24) & 15],
+    h[(a >>> 20) & 15],
+    h[(a >>> 16) & 15],
+    h[(a >>> 12) & 15],
+    h[(a >>> 8) & 15],
+    h[(a >>> 4) & 15],
+    h[a & 15],
+    h[b >>> 28],
+    h[(b >>> 24) & 15],
+    h[(b >>> 20) & 15],
+    h[(b >>> 16) & 15],
+    h[(b >>> 12) & 15],
+    h[(b >>> 8) & 15],
+    h[(b >>> 4) & 15],
+    h[b & 15],
   );
 }
 
@@ -90,10 +113,38 @@ function hex16(a: number, b: number): string {
 function hex32(a: number, b: number, c: number, d: number): string {
   const h = HEX_DIGIT;
   return fromCharCode(
-    h[a >>> 28], h[(a >>> 24) & 15], h[(a >>> 20) & 15], h[(a >>> 16) & 15], h[(a >>> 12) & 15], h[(a >>> 8) & 15], h[(a >>> 4) & 15], h[a & 15],
-    h[b >>> 28], h[(b >>> 24) & 15], h[(b >>> 20) & 15], h[(b >>> 16) & 15], h[(b >>> 12) & 15], h[(b >>> 8) & 15], h[(b >>> 4) & 15], h[b & 15],
-    h[c >>> 28], h[(c >>> 24) & 15], h[(c >>> 20) & 15], h[(c >>> 16) & 15], h[(c >>> 12) & 15], h[(c >>> 8) & 15], h[(c >>> 4) & 15], h[c & 15],
-    h[d >>> 28], h[(d >>> 24) & 15], h[(d >>> 20) & 15], h[(d >>> 16) & 15], h[(d >>> 12) & 15], h[(d >>> 8) & 15], h[(d >>> 4) & 15], h[d & 15],
+    h[a >>> 28],
+    h[(a >>> 24) & 15],
+    h[(a >>> 20) & 15],
+    h[(a >>> 16) & 15],
+    h[(a >>> 12) & 15],
+    h[(a >>> 8) & 15],
+    h[(a >>> 4) & 15],
+    h[a & 15],
+    h[b >>> 28],
+    h[(b >>> 24) & 15],
+    h[(b >>> 20) & 15],
+    h[(b >>> 16) & 15],
+    h[(b >>> 12) & 15],
+    h[(b >>> 8) & 15],
+    h[(b >>> 4) & 15],
+    h[b & 15],
+    h[c >>> 28],
+    h[(c >>> 24) & 15],
+    h[(c >>> 20) & 15],
+    h[(c >>> 16) & 15],
+    h[(c >>> 12) & 15],
+    h[(c >>> 8) & 15],
+    h[(c >>> 4) & 15],
+    h[c & 15],
+    h[d >>> 28],
+    h[(d >>> 24) & 15],
+    h[(d >>> 20) & 15],
+    h[(d >>> 16) & 15],
+    h[(d >>> 12) & 15],
+    h[(d >>> 8) & 15],
+    h[(d >>> 4) & 15],
+    h[d & 15],
   );
 }
 
@@ -264,7 +315,12 @@ export class AgentSpan implements Span, ReadableSpan {
   }
 
   spanContext(): SpanContext {
-    return (this.context ??= { traceId: this.traceId.hex, spanId: hex16(this.spanIdWord0, this.spanIdWord1), traceFlags: TRACE_FLAG_SAMPLED, traceState: this.traceState });
+    return (this.context ??= {
+      traceId: this.traceId.hex,
+      spanId: hex16(this.spanIdWord0, this.spanIdWord1),
+      traceFlags: TRACE_FLAG_SAMPLED,
+      traceState: this.traceState,
+    });
   }
 
   /** Always: an unsampled span is never made (the processor asks, to skip making hex ids). */

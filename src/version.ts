@@ -9,4 +9,10 @@ declare const __OTEL_API_VERSION__: string | undefined;
 
 /** The version of the agent's own @opentelemetry/api (the one its SDK calls). */
 export const OWN_API_VERSION: string =
-  typeof __OTEL_API_VERSION__ === 'string' ? __OTEL_API_VERSION__ : (JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '..', 'node_modules', '@opentelemetry', 'api', 'package.json'), 'utf8')) as { version: string }).version;
+  typeof __OTEL_API_VERSION__ === 'string'
+    ? __OTEL_API_VERSION__
+    : (
+        JSON.parse(
+          require('node:fs').readFileSync(require('node:path').join(__dirname, '..', 'node_modules', '@opentelemetry', 'api', 'package.json'), 'utf8'),
+        ) as { version: string }
+      ).version;

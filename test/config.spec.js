@@ -342,7 +342,25 @@ describe('config: every variable, good, bad and edge values', () => {
   }
 
   // Nonsense of every kind in every variable: never a throw, warnings are one line naming the variable.
-  const NONSENSE = ['', '   ', '\t', 'garbage value', 'NONE', '-1', '1e309', '99999999999999999999999', '%', '%zz', ',,,', '=', '==', 'a=b=c', 'é🚀', '\u0000', 'x'.repeat(10000)];
+  const NONSENSE = [
+    '',
+    '   ',
+    '\t',
+    'garbage value',
+    'NONE',
+    '-1',
+    '1e309',
+    '99999999999999999999999',
+    '%',
+    '%zz',
+    ',,,',
+    '=',
+    '==',
+    'a=b=c',
+    'é🚀',
+    '\u0000',
+    'x'.repeat(10000),
+  ];
   it(`no value of any variable throws (${NONSENSE.length} kinds of nonsense × ${Object.keys(TABLE).length} variables)`, () => {
     for (const name of Object.keys(TABLE)) {
       for (const value of NONSENSE) {
@@ -403,14 +421,20 @@ describe('config: `tracing-agent config` and the README table', function () {
     assert.ok(!out.includes('s3cret'), out);
     for (const { name } of VARIABLES) assert.match(out, new RegExp(`^[ *] ${name} `, 'm'), `${name} listed`);
     assert.match(out, /^\s+service\s+shop$/m);
-    assert.match(out, /^\s+export\s+otlp http\/protobuf http:\/\/localhost:4318\/v1\/traces \+ jaeger http\/thrift.binary http:\/\/jaeger:14268\/api\/traces$/m);
+    assert.match(
+      out,
+      /^\s+export\s+otlp http\/protobuf http:\/\/localhost:4318\/v1\/traces \+ jaeger http\/thrift.binary http:\/\/jaeger:14268\/api\/traces$/m,
+    );
     assert.match(out, /^\s+sampler\s+parentbased_traceidratio\(1\)$/m);
     assert.match(out, /^\s+hooks\s+http,fetch,express,fastify,koa,hapi,nestjs,mysql2/m);
     assert.match(out, /^\* OTEL_EXPORTER_OTLP_HEADERS\s+authorization=\*\*\*$/m);
     assert.match(out, /^\* OTEL_EXPORTER_JAEGER_PASSWORD\s+\*\*\*$/m);
     assert.match(out, /^  OTEL_BSP_SCHEDULE_DELAY\s+5000  \(default\)$/m);
     assert.match(out, /^\* OTEL_TRACES_SAMPLER_ARG\s+1  \(default; set to "2"\)$/m);
-    assert.match(out, /Warnings \(2\):\n  - OTEL_TRACES_SAMPLER_ARG="2" is not a ratio between 0 and 1; using 1\n  - OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown name "mongodb" ignored/);
+    assert.match(
+      out,
+      /Warnings \(2\):\n  - OTEL_TRACES_SAMPLER_ARG="2" is not a ratio between 0 and 1; using 1\n  - OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown name "mongodb" ignored/,
+    );
 
     const strict = await configCommand(['--strict', '--json'], { OTEL_TRACES_SAMPLER: 'sometimes', OTEL_EXPORTER_JAEGER_PASSWORD: 's3cret' });
     assert.equal(strict.code, 1, 'warnings fail --strict');
@@ -482,13 +506,21 @@ describe('config: `tracing-agent config` and the README table', function () {
       // A valid value for the source that differs from its default: one the TABLE above uses.
       const example = TABLE[row.sameAs]
         .map((t) => t.env)
-        .find((env) => Object.keys(env).length === 1 && readConfig(env).warnings.length === 0 && readConfig(env).entries.find((e) => e.name === row.sameAs).effective !== source.effective);
+        .find(
+          (env) =>
+            Object.keys(env).length === 1 &&
+            readConfig(env).warnings.length === 0 &&
+            readConfig(env).entries.find((e) => e.name === row.sameAs).effective !== source.effective,
+        );
       assert.ok(example, `${row.sameAs}: an example value in the table above`);
       const expected = readConfig(example).entries.find((e) => e.name === row.sameAs).effective;
       assert.equal(readConfig(example).entries.find((e) => e.name === row.name).effective, expected, `${row.name} unset follows ${row.sameAs}`);
       const rejected = readConfig({ ...example, [row.name]: 'not-a-valid-value' });
       assert.equal(rejected.entries.find((e) => e.name === row.name).effective, expected, `${row.name} rejected falls back to ${row.sameAs}`);
-      assert.ok(rejected.warnings.some((w) => w.startsWith(`${row.name}=`) && w.endsWith(`using ${expected}`)), rejected.warnings.join('\n'));
+      assert.ok(
+        rejected.warnings.some((w) => w.startsWith(`${row.name}=`) && w.endsWith(`using ${expected}`)),
+        rejected.warnings.join('\n'),
+      );
     }
   });
 
@@ -577,7 +609,13 @@ describe('config: span limits and hook selection, end to end', function () {
   for (const c of [
     { env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'fetch' }, scopes: ['tracing-agent/http'], fetchPropagates: false, httpPropagates: true },
     { env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'undici' }, scopes: ['tracing-agent/fetch'], fetchPropagates: true, httpPropagates: false },
-    { env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,mongodb' }, scopes: ['tracing-agent/http'], fetchPropagates: false, httpPropagates: true, warning: /unknown name "mongodb" ignored/ },
+    {
+      env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,mongodb' },
+      scopes: ['tracing-agent/http'],
+      fetchPropagates: false,
+      httpPropagates: true,
+      warning: /unknown name "mongodb" ignored/,
+    },
     { env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http,fetch' }, scopes: [], fetchPropagates: false, httpPropagates: false },
   ]) {
     it(`${Object.entries(c.env).map(([k, v]) => `${k}=${v}`)}: spans from ${c.scopes.join(' and ') || 'no hook'} only`, async () => {

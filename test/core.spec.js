@@ -18,7 +18,11 @@ function byId(spans) {
 
 function one(spans, predicate, what) {
   const found = spans.filter(predicate);
-  assert.equal(found.length, 1, `expected exactly one ${what}, found ${found.length}: ${spans.map((s) => `${s.resource['service.name']}:${s.name}`).join(', ')}`);
+  assert.equal(
+    found.length,
+    1,
+    `expected exactly one ${what}, found ${found.length}: ${spans.map((s) => `${s.resource['service.name']}:${s.name}`).join(', ')}`,
+  );
   return found[0];
 }
 
@@ -83,7 +87,11 @@ describe('core: one flag traces any Node app', function () {
           assert.equal(fetchSpan.attributes['url.full'], `${backend.url}/stock?item=42`);
           assert.equal(fetchSpan.attributes['http.response.status_code'], 200);
 
-          const httpSpan = one(spans, (s) => s.resource['service.name'] === 'frontend' && s.kind === CLIENT && s.scope.name === 'tracing-agent/http', 'http.get span');
+          const httpSpan = one(
+            spans,
+            (s) => s.resource['service.name'] === 'frontend' && s.kind === CLIENT && s.scope.name === 'tracing-agent/http',
+            'http.get span',
+          );
           assert.equal(httpSpan.parentSpanId, manual.spanId);
           assert.equal(httpSpan.attributes['url.full'], `${backend.url}/price`);
 
@@ -161,7 +169,10 @@ describe('core: one flag traces any Node app', function () {
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /first 200\nsecond 200/);
       const spans = await receiver.waitForSpans(2);
-      assert.deepEqual(seen.map((s) => s.path), ['/first', '/second']);
+      assert.deepEqual(
+        seen.map((s) => s.path),
+        ['/first', '/second'],
+      );
       for (const request of seen) {
         const span = one(spans, (s) => s.attributes['url.full']?.endsWith(request.path), `client span of ${request.path}`);
         assert.equal(span.kind, CLIENT);
@@ -221,7 +232,13 @@ describe('core: one flag traces any Node app', function () {
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
       const parentId = '00f067aa0ba902b7';
       await get(`${svc.url}/stock`, { traceparent: `00-${traceId}-${parentId}-01`, tracestate: 'vendor=abc' });
-      const malformed = ['garbage', `00-${'0'.repeat(32)}-${parentId}-01`, `ff-${traceId}-${parentId}-01`, `00-${traceId}-${parentId}-01-extra`, `00-${traceId.toUpperCase()}-${parentId}-01`];
+      const malformed = [
+        'garbage',
+        `00-${'0'.repeat(32)}-${parentId}-01`,
+        `ff-${traceId}-${parentId}-01`,
+        `00-${traceId}-${parentId}-01-extra`,
+        `00-${traceId.toUpperCase()}-${parentId}-01`,
+      ];
       for (const tp of malformed) await get(`${svc.url}/price`, { traceparent: tp });
       const spans = await receiver.waitForSpans(1 + malformed.length);
       const joined = one(spans, (s) => s.attributes['url.path'] === '/stock', 'joined span');

@@ -23,7 +23,11 @@ describe('database errors', function () {
       assert.match((await get(svc.url)).body, /^22P02,23505,ER_DUP_ENTRY,ER_DUP_ENTRY,ERR /, 'the app sees the drivers’ own errors');
       const spans = await receiver.waitForSpans((s) => s.filter((x) => x.status.code === ERROR && x.kind === 3).length >= 5);
       const failed = spans.filter((s) => s.status.code === ERROR && s.kind === 3);
-      const code = (system) => failed.filter((s) => s.attributes['db.system.name'] === system).map((s) => s.attributes['db.response.status_code']).sort();
+      const code = (system) =>
+        failed
+          .filter((s) => s.attributes['db.system.name'] === system)
+          .map((s) => s.attributes['db.response.status_code'])
+          .sort();
       assert.deepEqual(code('postgresql'), ['22P02', '23505']);
       assert.deepEqual(code('mariadb'), ['1062', '1062']);
       assert.deepEqual(code('redis'), ['ERR']);
@@ -35,7 +39,10 @@ describe('database errors', function () {
       }
       const everything = JSON.stringify(failed, (_k, v) => (typeof v === 'bigint' ? String(v) : v));
       assert.ok(!everything.includes('alice.secret') && !everything.includes('zqx-literal-secret'), `no value in ${everything}`);
-      assert.ok(failed.some((s) => /^Duplicate entry \? for key \?$/.test(s.status.message)), 'MySQL message with its values scrubbed');
+      assert.ok(
+        failed.some((s) => /^Duplicate entry \? for key \?$/.test(s.status.message)),
+        'MySQL message with its values scrubbed',
+      );
     } finally {
       await svc.stop();
     }

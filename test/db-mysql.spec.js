@@ -17,7 +17,15 @@ const [MYSQL_OLDEST, MYSQL_NEWEST] = oldestAndNewest('mysql');
 
 /** mysql2 at an exact version, shaped like an oldestAndNewest() entry. */
 function mysql2At(version, which) {
-  return { name: 'mysql2', which, version, label: `mysql2 ${version} (${which})`, skip: '', install: () => ensurePackage('mysql2', version), dir: () => packageAt('mysql2', version) };
+  return {
+    name: 'mysql2',
+    which,
+    version,
+    label: `mysql2 ${version} (${which})`,
+    skip: '',
+    install: () => ensurePackage('mysql2', version),
+    dir: () => packageAt('mysql2', version),
+  };
 }
 
 // mysql2: the oldest of its range, the last version patched, the first that
@@ -71,7 +79,12 @@ describe('mysql2 and mysql', function () {
     it(`${v.label}: queries under their request, sanitised, MariaDB recognised`, async function () {
       if (v.copy && v.copy.skip) this.skip();
       const scope = `tracing-agent/${v.driver === 'mysql' ? 'mysql' : 'mysql2'}`;
-      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'mysql-app', DRIVER: v.driver, DRIVER_MODULE: v.copy ? v.copy.dir() : undefined, POOL_CLUSTER: v.cluster ? '1' : undefined });
+      const env = agentEnv(receiver, {
+        OTEL_SERVICE_NAME: 'mysql-app',
+        DRIVER: v.driver,
+        DRIVER_MODULE: v.copy ? v.copy.dir() : undefined,
+        POOL_CLUSTER: v.cluster ? '1' : undefined,
+      });
       const svc = await startService(fixture('db-mysql.cjs'), { flag: v.flag, env });
       try {
         assert.equal((await get(`${svc.url}/users`)).body, 'ok');
@@ -79,7 +92,10 @@ describe('mysql2 and mysql', function () {
         const server = spans.find((s) => s.kind === SERVER);
         const db = spans.filter((s) => s.scope.name === scope && s.traceId === server.traceId);
         assert.equal(db.length, 4, db.map((s) => s.name).join(', '));
-        assert.ok(spans.every((s) => s.scope.name !== scope || s.attributes['db.query.text']), 'no span but queries: none for a handshake or a pool checkout');
+        assert.ok(
+          spans.every((s) => s.scope.name !== scope || s.attributes['db.query.text']),
+          'no span but queries: none for a handshake or a pool checkout',
+        );
         for (const s of db) {
           assert.equal(s.kind, CLIENT);
           assert.equal(s.parentSpanId, server.spanId, `${s.name} is a child of the request`);
@@ -91,7 +107,11 @@ describe('mysql2 and mysql', function () {
         const literal = db.find((s) => s.attributes['db.query.text'].includes('WHERE name'));
         assert.equal(literal.attributes['db.query.text'], 'SELECT id, name FROM ta_users WHERE name = ? AND id > ?');
         assert.equal(literal.name, 'SELECT ta_users');
-        assert.equal(db.filter((s) => s.attributes['db.query.text'] === 'SELECT name FROM ta_users WHERE id = ?').length, 2, 'placeholders kept, values not formatted in');
+        assert.equal(
+          db.filter((s) => s.attributes['db.query.text'] === 'SELECT name FROM ta_users WHERE id = ?').length,
+          2,
+          'placeholders kept, values not formatted in',
+        );
         const failed = db.find((s) => s.attributes['db.query.text'] === 'SELECT ? FROM ta_missing_table');
         assert.equal(failed.status.code, ERROR);
         assert.equal(failed.attributes['db.response.status_code'], '1146', 'the MySQL error number');
@@ -126,10 +146,17 @@ describe('mysql2 and mysql', function () {
       try {
         assert.equal((await get(`${svc.url}/tracing-path`)).body, mysql2Path(copy.version));
         assert.equal((await get(`${svc.url}/values`)).body, 'ok');
-        const spans = await receiver.waitForSpans((s) => s.some((x) => x.kind === SERVER && x.attributes['url.path'] === '/values') && s.filter((x) => x.scope.name === 'tracing-agent/mysql2').length >= 5);
+        const spans = await receiver.waitForSpans(
+          (s) =>
+            s.some((x) => x.kind === SERVER && x.attributes['url.path'] === '/values') && s.filter((x) => x.scope.name === 'tracing-agent/mysql2').length >= 5,
+        );
         const server = spans.find((s) => s.kind === SERVER && s.attributes['url.path'] === '/values');
         const db = spans.filter((s) => s.scope.name === 'tracing-agent/mysql2' && s.traceId === server.traceId);
-        assert.deepEqual(db.map((s) => s.attributes['db.query.text']).sort(), ['SELECT ? AS fresh', 'SELECT id FROM ta_users WHERE name = ?', 'SELECT name FROM ta_users WHERE name = ? OR id = ?']);
+        assert.deepEqual(db.map((s) => s.attributes['db.query.text']).sort(), [
+          'SELECT ? AS fresh',
+          'SELECT id FROM ta_users WHERE name = ?',
+          'SELECT name FROM ta_users WHERE name = ? OR id = ?',
+        ]);
         for (const s of db) {
           assert.equal(s.parentSpanId, server.spanId);
           assert.equal(s.attributes['db.system.name'], 'mariadb', `${s.attributes['db.query.text']}: MariaDB, also when sent before the handshake`);
@@ -148,14 +175,21 @@ describe('mysql2 and mysql', function () {
     for (const cluster of [false, true]) {
       it(`${copy.label}: 50 concurrent requests on ${cluster ? 'a pool cluster of two 1-connection pools' : 'a pool of 2'}, a query and an execute from its callback, both under their own request`, async function () {
         if (copy.skip) this.skip();
-        const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'mysql-nested', DRIVER: 'mysql2', DRIVER_MODULE: copy.dir(), POOL_CLUSTER: cluster ? '1' : undefined });
+        const env = agentEnv(receiver, {
+          OTEL_SERVICE_NAME: 'mysql-nested',
+          DRIVER: 'mysql2',
+          DRIVER_MODULE: copy.dir(),
+          POOL_CLUSTER: cluster ? '1' : undefined,
+        });
         const svc = await startService(fixture('db-mysql.cjs'), { env });
         try {
           const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => get(`${svc.url}/nested?n=${i}`)));
           answers.forEach((a, i) => assert.equal(a.body, String(i)));
           const isQuery = (s) => s.attributes['db.query.text'] === 'SELECT SLEEP(?) AS s, ? AS n';
           const isExecute = (s) => s.attributes['db.query.text'] === 'SELECT ? AS m';
-          const spans = await receiver.waitForSpans((s) => s.filter(isQuery).length >= 50 && s.filter(isExecute).length >= 50 && s.filter((x) => x.kind === SERVER).length >= 50);
+          const spans = await receiver.waitForSpans(
+            (s) => s.filter(isQuery).length >= 50 && s.filter(isExecute).length >= 50 && s.filter((x) => x.kind === SERVER).length >= 50,
+          );
           const servers = new Map(spans.filter((s) => s.kind === SERVER).map((s) => [s.spanId, s]));
           for (const is of [isQuery, isExecute]) {
             const parents = new Set();
@@ -183,7 +217,12 @@ describe('mysql2 and mysql', function () {
   ];
   for (const p of pools) {
     it(`${p.label}, every query under its own request`, async () => {
-      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'mysql-pool', DRIVER: p.driver, DRIVER_MODULE: p.copy ? p.copy.dir() : undefined, POOL_CLUSTER: p.cluster ? '1' : undefined });
+      const env = agentEnv(receiver, {
+        OTEL_SERVICE_NAME: 'mysql-pool',
+        DRIVER: p.driver,
+        DRIVER_MODULE: p.copy ? p.copy.dir() : undefined,
+        POOL_CLUSTER: p.cluster ? '1' : undefined,
+      });
       const svc = await startService(fixture('db-mysql.cjs'), { env });
       try {
         const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => get(`${svc.url}/concurrent?n=${i}`)));

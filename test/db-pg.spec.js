@@ -71,7 +71,10 @@ describe('pg', function () {
         const failed = db.find((s) => s.attributes['db.query.text'] === 'SELECT ? FROM ta_missing_table');
         assert.equal(failed.status.code, ERROR);
         assert.equal(failed.attributes['db.response.status_code'], '42P01');
-        assert.ok(db.some((s) => s.attributes['db.query.text'] === 'SELECT count(*) FROM ta_users'), 'callback form traced');
+        assert.ok(
+          db.some((s) => s.attributes['db.query.text'] === 'SELECT count(*) FROM ta_users'),
+          'callback form traced',
+        );
         const everything = JSON.stringify(spans.map((s) => s.attributes));
         assert.ok(!everything.includes('alice') && !everything.includes('"42"') && !/\b42\b/.test(everything), 'no literal or bound value leaves the process');
       } finally {
@@ -98,7 +101,10 @@ describe('pg', function () {
     }
   });
 
-  for (const [mode, expected] of [['raw', "SELECT id FROM ta_users WHERE name = 'alice'"], ['off', undefined]]) {
+  for (const [mode, expected] of [
+    ['raw', "SELECT id FROM ta_users WHERE name = 'alice'"],
+    ['off', undefined],
+  ]) {
     it(`${PROJECT_PG}, TRACING_AGENT_DB_QUERY_TEXT=${mode}: the text is recorded ${mode === 'raw' ? 'as written' : 'not at all'}, the summary still`, async () => {
       projectPackage('pg');
       const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'pg-text', TRACING_AGENT_DB_QUERY_TEXT: mode });
@@ -125,7 +131,11 @@ describe('pg', function () {
       const spans = await receiver.waitForSpans((s) => s.filter((x) => x.scope.name === 'tracing-agent/pg').length >= 3 && s.some((x) => x.kind === SERVER));
       const server = spans.find((s) => s.kind === SERVER);
       const db = spans.filter((s) => s.scope.name === 'tracing-agent/pg');
-      assert.deepEqual(db.map((s) => s.attributes['db.query.text']).sort(), ['SELECT ? FROM missing', 'SELECT n FROM ta_native WHERE id = $1', 'SELECT n FROM ta_native WHERE name = ?']);
+      assert.deepEqual(db.map((s) => s.attributes['db.query.text']).sort(), [
+        'SELECT ? FROM missing',
+        'SELECT n FROM ta_native WHERE id = $1',
+        'SELECT n FROM ta_native WHERE name = ?',
+      ]);
       for (const s of db) {
         assert.equal(s.parentSpanId, server.spanId);
         assert.equal(s.kind, CLIENT);
@@ -143,7 +153,9 @@ describe('pg', function () {
     try {
       const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => get(`${svc.url}/concurrent?n=${i}`)));
       answers.forEach((a, i) => assert.equal(a.body, String(i)));
-      const spans = await receiver.waitForSpans((s) => s.filter((x) => x.scope.name === 'tracing-agent/pg' && x.name === 'SELECT').length >= 50 && s.filter((x) => x.kind === SERVER).length >= 50);
+      const spans = await receiver.waitForSpans(
+        (s) => s.filter((x) => x.scope.name === 'tracing-agent/pg' && x.name === 'SELECT').length >= 50 && s.filter((x) => x.kind === SERVER).length >= 50,
+      );
       const servers = new Map(spans.filter((s) => s.kind === SERVER).map((s) => [s.spanId, s]));
       const queries = spans.filter((s) => s.attributes['db.query.text'] === 'SELECT pg_sleep(?), $1::int AS n');
       assert.equal(queries.length, 50);
@@ -175,7 +187,10 @@ describe('pg', function () {
     assert.equal(run.stdout.trim(), 'ran SELECT 1');
     const lines = run.stderr.trim().split('\n');
     assert.equal(lines.length, 2, run.stderr);
-    assert.match(lines[0], /^tracing-agent warning: pg 99\.0\.0 is outside the versions tracing-agent knows for it \(>=8\.0\.3 <9\); tracing it as >=8\.0\.3 <9$/);
+    assert.match(
+      lines[0],
+      /^tracing-agent warning: pg 99\.0\.0 is outside the versions tracing-agent knows for it \(>=8\.0\.3 <9\); tracing it as >=8\.0\.3 <9$/,
+    );
     assert.match(lines[1], /^tracing-agent warning: could not hook pg 99\.0\.0: unexpected shape: no Client#query; left untouched$/);
   });
 });

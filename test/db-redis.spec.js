@@ -28,8 +28,14 @@ describe('redis and ioredis', function () {
     receiver = await startReceiver();
     for (const name of ['redis', 'ioredis']) newest[name] = newestVersion(name);
     for (const [name, version] of [
-      ['redis', '4'], ['redis', '5.11.0'], ['redis', '5.12.0'], ['redis', newest.redis],
-      ['ioredis', '4'], ['ioredis', '5.10.1'], ['ioredis', '5.11.0'], ['ioredis', newest.ioredis],
+      ['redis', '4'],
+      ['redis', '5.11.0'],
+      ['redis', '5.12.0'],
+      ['redis', newest.redis],
+      ['ioredis', '4'],
+      ['ioredis', '5.10.1'],
+      ['ioredis', '5.11.0'],
+      ['ioredis', newest.ioredis],
     ]) {
       copies[`${name}@${version}`] = packageAt(name, version);
     }
@@ -43,12 +49,12 @@ describe('redis and ioredis', function () {
   beforeEach(() => receiver.reset());
 
   const variants = [
-    { label: 'redis (the repository\'s, 5.12+: channels), --import', driver: 'redis', flag: 'import' },
+    { label: "redis (the repository's, 5.12+: channels), --import", driver: 'redis', flag: 'import' },
     { label: 'redis 4 (oldest patched), -r', driver: 'redis', flag: 'require', copy: '4' },
     { label: 'redis 5.11.0 (newest patched), -r', driver: 'redis', flag: 'require', copy: '5.11.0' },
     { label: 'redis 5.12.0 (first with channels), -r', driver: 'redis', flag: 'require', copy: '5.12.0' },
     { label: 'redis newest on the registry, --import', driver: 'redis', flag: 'import', copy: 'newest' },
-    { label: 'ioredis (the repository\'s, 5.11+: channels), --import', driver: 'ioredis', flag: 'import' },
+    { label: "ioredis (the repository's, 5.11+: channels), --import", driver: 'ioredis', flag: 'import' },
     { label: 'ioredis 4 (oldest patched), -r', driver: 'ioredis', flag: 'require', copy: '4' },
     { label: 'ioredis 5.10.1 (newest patched), -r', driver: 'ioredis', flag: 'require', copy: '5.10.1' },
     { label: 'ioredis 5.11.0 (first with channels), -r', driver: 'ioredis', flag: 'require', copy: '5.11.0' },
@@ -85,17 +91,32 @@ describe('redis and ioredis', function () {
           assert.equal(multi.attributes['db.operation.batch.size'], 2);
           assert.equal(db.find((s) => s.name === 'PIPELINE').attributes['db.query.text'], 'SET ta:p ?; GET ta:p');
         } else {
-          for (const text of ['MULTI', 'SET ta:m ?', 'INCR ta:n', 'EXEC', 'SET ta:p ?', 'GET ta:p']) assert.ok(db.some((s) => s.attributes['db.query.text'] === text), text);
+          for (const text of ['MULTI', 'SET ta:m ?', 'INCR ta:n', 'EXEC', 'SET ta:p ?', 'GET ta:p'])
+            assert.ok(
+              db.some((s) => s.attributes['db.query.text'] === text),
+              text,
+            );
         }
-        for (const text of ['SUBSCRIBE ta:events', 'PUBLISH ta:events ?', 'UNSUBSCRIBE ta:events']) assert.ok(db.some((s) => s.attributes['db.query.text'] === text), `pub/sub: ${text}`);
+        for (const text of ['SUBSCRIBE ta:events', 'PUBLISH ta:events ?', 'UNSUBSCRIBE ta:events'])
+          assert.ok(
+            db.some((s) => s.attributes['db.query.text'] === text),
+            `pub/sub: ${text}`,
+          );
         const subscribe = db.find((s) => s.name === 'SUBSCRIBE');
         assert.equal(subscribe.attributes['db.operation.name'], 'SUBSCRIBE');
         assert.equal(subscribe.status.code, 0, 'subscribed without error');
         const failed = db.find((s) => s.name === 'INCR' && s.status.code === ERROR);
         assert.match(failed.status.message, /not an integer/);
-        assert.ok(!JSON.stringify(spans.map((s) => [s.attributes, s.events.map((e) => e.attributes), s.status])).includes('secret'), 'no value leaves the process');
+        assert.ok(
+          !JSON.stringify(spans.map((s) => [s.attributes, s.events.map((e) => e.attributes), s.status])).includes('secret'),
+          'no value leaves the process',
+        );
         // The app's client and its pub/sub duplicate each connected once.
-        assert.deepEqual(spans.filter((s) => HANDSHAKE.includes(s.name)).map((s) => s.attributes['db.query.text']), [], 'no handshake command is a span');
+        assert.deepEqual(
+          spans.filter((s) => HANDSHAKE.includes(s.name)).map((s) => s.attributes['db.query.text']),
+          [],
+          'no handshake command is a span',
+        );
       } finally {
         await svc.stop();
       }
@@ -113,7 +134,11 @@ describe('redis and ioredis', function () {
         // Anything else (a late handshake span) would be exported within a few batch delays.
         await new Promise((resolve) => setTimeout(resolve, 300));
         const spans = receiver.spans.slice();
-        assert.deepEqual(spans.filter((s) => HANDSHAKE.includes(s.name) || HANDSHAKE.includes(s.attributes['db.operation.name'])).map((s) => s.name), [], 'no handshake span, at startup or in the request');
+        assert.deepEqual(
+          spans.filter((s) => HANDSHAKE.includes(s.name) || HANDSHAKE.includes(s.attributes['db.operation.name'])).map((s) => s.name),
+          [],
+          'no handshake span, at startup or in the request',
+        );
         assert.equal(new Set(spans.map((s) => s.traceId)).size, 1, `one trace: ${spans.map((s) => s.name).join(', ')}`);
         assert.equal(spans.length, 3, `the request and its two commands: ${spans.map((s) => s.name).join(', ')}`);
         const server = spans.find((s) => s.kind === SERVER);
@@ -137,9 +162,12 @@ describe('redis and ioredis', function () {
     const svc = await startService(fixture('db-redis.mjs'), { flag: 'import', env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'redis-esm' }) });
     try {
       await get(svc.url);
-      const spans = await receiver.waitForSpans((s) => ['redis', 'ioredis'].every((d) => s.some((x) => x.scope.name === `tracing-agent/${d}` && x.name === 'GET')));
+      const spans = await receiver.waitForSpans((s) =>
+        ['redis', 'ioredis'].every((d) => s.some((x) => x.scope.name === `tracing-agent/${d}` && x.name === 'GET')),
+      );
       const server = spans.find((s) => s.kind === SERVER);
-      for (const d of ['redis', 'ioredis']) assert.equal(spans.find((s) => s.scope.name === `tracing-agent/${d}` && s.name === 'GET').parentSpanId, server.spanId);
+      for (const d of ['redis', 'ioredis'])
+        assert.equal(spans.find((s) => s.scope.name === `tracing-agent/${d}` && s.name === 'GET').parentSpanId, server.spanId);
     } finally {
       await svc.stop();
     }
@@ -153,17 +181,24 @@ describe('redis and ioredis', function () {
     after(async () => cluster && cluster.stop());
 
     for (const v of [
-      { label: 'ioredis (the repository\'s, channels), --import', flag: 'import' },
+      { label: "ioredis (the repository's, channels), --import", flag: 'import' },
       { label: 'ioredis 4, -r', flag: 'require', copy: '4' },
       { label: 'ioredis newest on the registry, --import', flag: 'import', copy: 'newest' },
     ]) {
       it(`${v.label}: commands and pipelines routed by the cluster client, under their request, with the node's address`, async () => {
-        const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'redis-cluster', DRIVER: 'ioredis', DRIVER_MODULE: v.copy ? copies[`ioredis@${v.copy}`] : undefined, REDIS_CLUSTER_PORT: String(cluster.port) });
+        const env = agentEnv(receiver, {
+          OTEL_SERVICE_NAME: 'redis-cluster',
+          DRIVER: 'ioredis',
+          DRIVER_MODULE: v.copy ? copies[`ioredis@${v.copy}`] : undefined,
+          REDIS_CLUSTER_PORT: String(cluster.port),
+        });
         const svc = await startService(fixture('db-redis.cjs'), { flag: v.flag, env });
         try {
           assert.equal((await get(`${svc.url}/cluster`)).body, 'ok');
           const texts = ['SET {ta}:user:1 ?', 'GET {ta}:user:1', 'SET {ta}:p ?', 'GET {ta}:p'];
-          const spans = await receiver.waitForSpans((s) => s.some((x) => x.kind === SERVER) && texts.every((t) => s.some((x) => x.attributes['db.query.text'] === t)));
+          const spans = await receiver.waitForSpans(
+            (s) => s.some((x) => x.kind === SERVER) && texts.every((t) => s.some((x) => x.attributes['db.query.text'] === t)),
+          );
           const server = spans.find((s) => s.kind === SERVER);
           for (const text of texts) {
             const db = spans.filter((s) => s.attributes['db.query.text'] === text);
@@ -173,7 +208,11 @@ describe('redis and ioredis', function () {
             assert.equal(db[0].attributes['server.address'], '127.0.0.1');
           }
           assert.ok(!JSON.stringify(spans.map((s) => s.attributes)).includes('secret'), 'no value leaves the process');
-          assert.deepEqual(spans.filter((s) => HANDSHAKE.includes(s.name)).map((s) => s.attributes['db.query.text']), [], 'no handshake command is a span');
+          assert.deepEqual(
+            spans.filter((s) => HANDSHAKE.includes(s.name)).map((s) => s.attributes['db.query.text']),
+            [],
+            'no handshake command is a span',
+          );
         } finally {
           await svc.stop();
         }

@@ -67,12 +67,15 @@ describe('better-sqlite3', function () {
         const spans = await receiver.waitForSpans((s) => s.some((x) => x.kind === SERVER) && s.filter((x) => x.scope.name === scope).length >= 5);
         const server = spans.find((s) => s.kind === SERVER);
         const db = spans.filter((s) => s.scope.name === scope && s.traceId === server.traceId);
-        assert.deepEqual(db.map((s) => s.attributes['db.query.text']), [
-          'INSERT INTO notes (body) VALUES (?)',
-          'SELECT id, body FROM notes WHERE id > ?',
-          'SELECT id FROM notes WHERE body = ?',
-          'SELECT * FROM missing_table',
-        ]);
+        assert.deepEqual(
+          db.map((s) => s.attributes['db.query.text']),
+          [
+            'INSERT INTO notes (body) VALUES (?)',
+            'SELECT id, body FROM notes WHERE id > ?',
+            'SELECT id FROM notes WHERE body = ?',
+            'SELECT * FROM missing_table',
+          ],
+        );
         for (const s of db) {
           assert.equal(s.kind, CLIENT);
           assert.equal(s.parentSpanId, server.spanId);

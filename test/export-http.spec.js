@@ -41,10 +41,11 @@ async function rawServer(answer) {
   });
   await once(tcp.listen(0, '127.0.0.1'), 'listening');
   server.url = `http://127.0.0.1:${tcp.address().port}/v1/traces`;
-  server.close = () => new Promise((resolve) => {
-    tcp.close(() => resolve());
-    for (const s of server.sockets ?? []) s.destroy();
-  });
+  server.close = () =>
+    new Promise((resolve) => {
+      tcp.close(() => resolve());
+      for (const s of server.sockets ?? []) s.destroy();
+    });
   tcp.on('connection', (s) => (server.sockets ??= new Set()).add(s));
   return server;
 }
@@ -76,8 +77,15 @@ describe('exports over HTTP/1.1: the lean client against real servers', function
     assert.ok(r.body.equals(body));
     await post1({ url: s.url, headers: { Host: 'collector.example', 'Content-Length': '999' }, body, timeoutMs: 2000 });
     const second = s.requests[1].lines;
-    assert.deepEqual(second.filter((l) => /^host:/i.test(l)), ['Host: collector.example']);
-    assert.deepEqual(second.filter((l) => /^content-length:/i.test(l)), [`Content-Length: ${body.length}`], 'framing headers are the client\'s own');
+    assert.deepEqual(
+      second.filter((l) => /^host:/i.test(l)),
+      ['Host: collector.example'],
+    );
+    assert.deepEqual(
+      second.filter((l) => /^content-length:/i.test(l)),
+      [`Content-Length: ${body.length}`],
+      "framing headers are the client's own",
+    );
   });
 
   it('keeps the connection alive across requests, whatever the body framing (length, chunked with extensions and trailers, interim 100)', async () => {
@@ -96,12 +104,15 @@ describe('exports over HTTP/1.1: the lean client against real servers', function
     });
     const results = [];
     for (let i = 0; i < answers.length; i++) results.push(await request(s.url));
-    assert.deepEqual(results.map((r) => r.status), [200, 200, 202, 204]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [200, 200, 202, 204],
+    );
     assert.ok(results.every((r) => r.ok));
     assert.equal(s.connections, 1, 'one connection for all four');
   });
 
-  it('a body read to the connection\'s end (HTTP/1.0), and Connection: close, each end with a fresh connection next time', async () => {
+  it("a body read to the connection's end (HTTP/1.0), and Connection: close, each end with a fresh connection next time", async () => {
     let n = 0;
     const s = await serve((_, socket) => {
       if (n++ === 0) socket.end('HTTP/1.0 200 OK\r\n\r\nbody until close');
@@ -133,7 +144,11 @@ describe('exports over HTTP/1.1: the lean client against real servers', function
     });
     assert.deepEqual(await request(s.url), { ok: true, status: 200 });
     assert.deepEqual(await request(s.url), { ok: true, status: 200 });
-    assert.deepEqual(s.requests.map((r) => r.connection), [1, 1, 2], 'the dropped request went again, on connection 2');
+    assert.deepEqual(
+      s.requests.map((r) => r.connection),
+      [1, 1, 2],
+      'the dropped request went again, on connection 2',
+    );
     // A fresh connection that fails is not retried: the failure is the answer.
     const refusing = await serve((_, socket) => socket.destroy());
     assert.deepEqual(await request(refusing.url), { ok: false, error: 'connection closed before the response was complete' });
@@ -224,7 +239,10 @@ describe('exports over HTTP/1.1: end to end from a traced app', function () {
   it('to a collector that closes every connection after answering: every batch arrives, each on its own connection', async () => {
     const receiver = await startReceiver({ closeEach: true });
     try {
-      const service = await startService(fixture('service.cjs'), { flag: 'import', env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'closing', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2' }) });
+      const service = await startService(fixture('service.cjs'), {
+        flag: 'import',
+        env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'closing', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2' }),
+      });
       try {
         for (let i = 0; i < 6; i++) await get(`${service.url}/price`);
         const spans = await receiver.waitForSpans((all) => all.filter((s) => s.kind === 2).length >= 6);

@@ -107,7 +107,13 @@ describe('exporter: retries, 413 splits and drop accounting', function () {
   it('a full queue: dropped as queue_full, counted, and a warning when export works again', async () => {
     let answered = 0;
     const r = await receiver({ answer: () => (answered++ < 1 ? { status: 503, headers: { 'retry-after': '1' } } : undefined) });
-    const { code, stderr, stats } = await load(r, { SPANS: '600', ROUNDS: '2', PAUSE: '100', OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100' });
+    const { code, stderr, stats } = await load(r, {
+      SPANS: '600',
+      ROUNDS: '2',
+      PAUSE: '100',
+      OTEL_BSP_MAX_QUEUE_SIZE: '100',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100',
+    });
     assert.equal(code, 0, stderr);
     assert.ok(stats.droppedBy.queue_full > 0, JSON.stringify(stats));
     assert.equal(stats.exported + stats.dropped, 1200, `every span accounted for: ${JSON.stringify(stats)}`);
@@ -130,7 +136,10 @@ describe('exporter: retries, 413 splits and drop accounting', function () {
         env: agentEnv(null, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_LOG_LEVEL: 'info', SPANS: '5' }),
       });
       assert.equal(result.code, 0, result.stderr);
-      assert.ok(result.stderr.includes(`tracing-agent error: OTEL_EXPORTER_OTLP_ENDPOINT="${endpoint}" is not an http(s) URL; the otlp exporter is off`), result.stderr);
+      assert.ok(
+        result.stderr.includes(`tracing-agent error: OTEL_EXPORTER_OTLP_ENDPOINT="${endpoint}" is not an http(s) URL; the otlp exporter is off`),
+        result.stderr,
+      );
       assert.match(result.stderr, /tracing-agent info: tracing unknown_service:node: export none,/);
     }
   });
@@ -195,15 +204,24 @@ describe('exporter: what it reads of a response is bounded', function () {
     const request = ExportTraceServiceRequest.encode(
       ExportTraceServiceRequest.fromObject({
         resourceSpans: [
-          { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'a' } }] }, scopeSpans: [{ scope: { name: 's1' }, spans: [1, 2, 3].map((i) => ({ name: `a${i}` })) }] },
-          { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'b' } }] }, scopeSpans: [{ scope: { name: 's2' }, spans: [4, 5].map((i) => ({ name: `b${i}` })) }] },
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'a' } }] },
+            scopeSpans: [{ scope: { name: 's1' }, spans: [1, 2, 3].map((i) => ({ name: `a${i}` })) }],
+          },
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'b' } }] },
+            scopeSpans: [{ scope: { name: 's2' }, spans: [4, 5].map((i) => ({ name: `b${i}` })) }],
+          },
         ],
       }),
     ).finish();
     const [first, second] = splitTraceRequest(request);
     assert.equal(first.count + second.count, 5);
     const decode = (part) => ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(part.body));
-    const spansOf = (decoded) => decoded.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((sp) => `${r.resource.attributes[0].value.stringValue}/${s.scope.name}/${sp.name}`)));
+    const spansOf = (decoded) =>
+      decoded.resourceSpans.flatMap((r) =>
+        r.scopeSpans.flatMap((s) => s.spans.map((sp) => `${r.resource.attributes[0].value.stringValue}/${s.scope.name}/${sp.name}`)),
+      );
     assert.deepEqual([...spansOf(decode(first)), ...spansOf(decode(second))], ['a/s1/a1', 'a/s1/a2', 'a/s1/a3', 'b/s2/b4', 'b/s2/b5']);
     assert.equal(splitTraceRequest(ExportTraceServiceRequest.encode({ resourceSpans: [] }).finish()), undefined);
   });

@@ -13,7 +13,11 @@ const ZERO_ID = '0000000000000000';
 
 function one(spans, predicate, what) {
   const found = spans.filter(predicate);
-  assert.equal(found.length, 1, `expected exactly one ${what}, found ${found.length}: ${spans.map((s) => `${s.process.serviceName}:${s.operationName}`).join(', ')}`);
+  assert.equal(
+    found.length,
+    1,
+    `expected exactly one ${what}, found ${found.length}: ${spans.map((s) => `${s.process.serviceName}:${s.operationName}`).join(', ')}`,
+  );
   return found[0];
 }
 
@@ -114,7 +118,11 @@ describe('jaeger exporter: what Jaeger receives', function () {
         assert.equal(manual.tags['order.items'], 2);
 
         const fetchSpan = one(spans, (s) => s.tags['otel.scope.name'] === 'tracing-agent/fetch', 'fetch span');
-        const httpSpan = one(spans, (s) => s.process.serviceName === 'frontend' && s.tags['span.kind'] === 'client' && s.tags['otel.scope.name'] === 'tracing-agent/http', 'http client span');
+        const httpSpan = one(
+          spans,
+          (s) => s.process.serviceName === 'frontend' && s.tags['span.kind'] === 'client' && s.tags['otel.scope.name'] === 'tracing-agent/http',
+          'http client span',
+        );
         assert.equal(fetchSpan.parentSpanId, manual.spanId);
         assert.equal(httpSpan.parentSpanId, manual.spanId);
         const stock = one(spans, (s) => s.process.serviceName === 'backend' && s.tags['url.path'] === '/stock', 'backend /stock');
@@ -128,7 +136,10 @@ describe('jaeger exporter: what Jaeger receives', function () {
       }
       if (transport === 'http') {
         assert.ok(receiver.requests.every((r) => r.headers['content-type'] === 'application/x-thrift'));
-        assert.ok(receiver.requests.every((r) => r.headers.authorization === undefined), 'no authentication unless configured');
+        assert.ok(
+          receiver.requests.every((r) => r.headers.authorization === undefined),
+          'no authentication unless configured',
+        );
       }
     });
 
@@ -238,7 +249,10 @@ describe('jaeger exporter: what Jaeger receives', function () {
     assert.equal(spans.filter((s) => 'tracing_agent.shortened' in s.tags).length, 1, 'only the oversize span is shortened');
 
     assert.match(result.stderr, /span "big" took \d+ bytes, over the 65000-byte UDP packet limit; sent shortened/);
-    assert.match(result.stderr, /1 spans dropped: 1 too large \(a span of \d+ bytes does not fit a 65000-byte UDP packet even shortened; OTEL_EXPORTER_JAEGER_ENDPOINT sends to the HTTP collector/);
+    assert.match(
+      result.stderr,
+      /1 spans dropped: 1 too large \(a span of \d+ bytes does not fit a 65000-byte UDP packet even shortened; OTEL_EXPORTER_JAEGER_ENDPOINT sends to the HTTP collector/,
+    );
   });
 
   it('http: basic authentication, and a collector that refuses is logged once', async () => {
@@ -255,13 +269,21 @@ describe('jaeger exporter: what Jaeger receives', function () {
     try {
       const refused = await runNode([fixture('jaeger-features.cjs')], {
         flag: 'require',
-        env: agentEnv(null, { OTEL_TRACES_EXPORTER: 'jaeger', OTEL_EXPORTER_JAEGER_ENDPOINT: refusing.url, OTEL_EXPORTER_JAEGER_PASSWORD: 'pw', OTEL_EXPORTER_JAEGER_USER: 'u' }),
+        env: agentEnv(null, {
+          OTEL_TRACES_EXPORTER: 'jaeger',
+          OTEL_EXPORTER_JAEGER_ENDPOINT: refusing.url,
+          OTEL_EXPORTER_JAEGER_PASSWORD: 'pw',
+          OTEL_EXPORTER_JAEGER_USER: 'u',
+        }),
       });
       assert.equal(refused.code, 0);
       assert.equal(refusing.requests[0].url, '/api/traces', 'a bare collector URL gets /api/traces');
       const lines = refused.stderr.split('\n').filter((l) => l.includes('dropped'));
       assert.equal(lines.length, 1, refused.stderr);
-      assert.match(lines[0], /^tracing-agent warning: 4 spans dropped: 4 unavailable \(HTTP 503 from jaeger http:\/\/127\.0\.0\.1:\d+\/api\/traces\); 4 in all$/);
+      assert.match(
+        lines[0],
+        /^tracing-agent warning: 4 spans dropped: 4 unavailable \(HTTP 503 from jaeger http:\/\/127\.0\.0\.1:\d+\/api\/traces\); 4 in all$/,
+      );
       assert.ok(!refused.stderr.includes('pw'), 'the password never appears');
     } finally {
       await refusing.close();

@@ -189,37 +189,53 @@ describe('lifecycle: no span lost, however the process ends', function () {
 
   // --- the event loop drains -------------------------------------------------
 
-  exitCase('normal end: spans delivered, a span never ended is exported as cut short', pair('exit-normal', { exitCase: 'normal' }), async ({ traced, service }) => {
-    assert.equal(traced.code, 0);
-    await waitFor(service, ['done', 'left-open']);
-    assertCutShort(service, 'left-open', 'exit');
-    assertNoDuplicates(service);
-  });
+  exitCase(
+    'normal end: spans delivered, a span never ended is exported as cut short',
+    pair('exit-normal', { exitCase: 'normal' }),
+    async ({ traced, service }) => {
+      assert.equal(traced.code, 0);
+      await waitFor(service, ['done', 'left-open']);
+      assertCutShort(service, 'left-open', 'exit');
+      assertNoDuplicates(service);
+    },
+  );
 
-  exitCase('process.exitCode = 4, then the loop drains: status 4', pair('exit-exit-code', { exitCase: 'exit-code', flag: 'require' }), async ({ traced, service }) => {
-    assert.equal(traced.code, 4);
-    await waitFor(service, ['done', 'left-open']);
-    assertCutShort(service, 'left-open', 'exit code 4');
-  });
+  exitCase(
+    'process.exitCode = 4, then the loop drains: status 4',
+    pair('exit-exit-code', { exitCase: 'exit-code', flag: 'require' }),
+    async ({ traced, service }) => {
+      assert.equal(traced.code, 4);
+      await waitFor(service, ['done', 'left-open']);
+      assertCutShort(service, 'left-open', 'exit code 4');
+    },
+  );
 
   exitCase('ESM: top-level await, then the loop drains', pair('exit-esm-normal', { file: ESM, exitCase: 'esm-normal' }), async ({ traced, service }) => {
     assert.equal(traced.code, 0);
     await waitFor(service, ['done', 'left-open']);
   });
 
-  exitCase('ESM: a top-level await that never settles (status 13, Node’s warning)', pair('exit-esm-tla-stall', { file: ESM, exitCase: 'esm-tla-stall' }), async ({ traced, service }) => {
-    assert.equal(traced.code, 13);
-    await waitFor(service, ['done', 'left-open']);
-  });
+  exitCase(
+    'ESM: a top-level await that never settles (status 13, Node’s warning)',
+    pair('exit-esm-tla-stall', { file: ESM, exitCase: 'esm-tla-stall' }),
+    async ({ traced, service }) => {
+      assert.equal(traced.code, 13);
+      await waitFor(service, ['done', 'left-open']);
+    },
+  );
 
   // --- process.exit() --------------------------------------------------------
 
-  exitCase('process.exit(7) from a timer: status 7, the open span ended and marked', pair('exit-exit7', { exitCase: 'exit7', flag: 'require' }), async ({ traced, service }) => {
-    assert.equal(traced.code, 7);
-    await waitFor(service, ['done', 'left-open']);
-    assertCutShort(service, 'left-open', 'exit code 7');
-    assertNoDuplicates(service);
-  });
+  exitCase(
+    'process.exit(7) from a timer: status 7, the open span ended and marked',
+    pair('exit-exit7', { exitCase: 'exit7', flag: 'require' }),
+    async ({ traced, service }) => {
+      assert.equal(traced.code, 7);
+      await waitFor(service, ['done', 'left-open']);
+      assertCutShort(service, 'left-open', 'exit code 7');
+      assertNoDuplicates(service);
+    },
+  );
 
   exitCase('process.exit(7) from the top level of the main module', pair('exit-exit7-top', { exitCase: 'exit7-top' }), async ({ traced, service }) => {
     assert.equal(traced.code, 7);
@@ -247,47 +263,67 @@ describe('lifecycle: no span lost, however the process ends', function () {
     },
   );
 
-  exitCase('a span ended by the app’s own exit listener (which runs after the agent’s) still arrives', pair('exit-listener', { exitCase: 'exit-listener' }), async ({ traced, service }) => {
-    assert.equal(traced.code, 5);
-    await waitFor(service, ['done', 'in-exit-listener']);
-    assert.equal(span(service, 'in-exit-listener').attributes.code, 5);
-  });
+  exitCase(
+    'a span ended by the app’s own exit listener (which runs after the agent’s) still arrives',
+    pair('exit-listener', { exitCase: 'exit-listener' }),
+    async ({ traced, service }) => {
+      assert.equal(traced.code, 5);
+      await waitFor(service, ['done', 'in-exit-listener']);
+      assert.equal(span(service, 'in-exit-listener').attributes.code, 5);
+    },
+  );
 
   // --- uncaught exceptions and unhandled rejections ---------------------------
 
-  exitCase('uncaught exception: Node’s own report and status 1; the active span records the error', pair('exit-throw', { exitCase: 'throw' }), async ({ traced, service }) => {
-    assert.equal(traced.code, 1);
-    assert.match(traced.stderr, /Error: boom/);
-    await waitFor(service, ['done', 'risky']);
-    const risky = span(service, 'risky');
-    assert.equal(risky.status.code, ERROR);
-    assert.equal(risky.status.message, 'boom');
-    assert.equal(risky.attributes['error.type'], 'Error');
-    assert.equal(risky.attributes['tracing_agent.cut_short'], undefined, 'ended by the error itself, not cut short');
-    assert.ok(risky.events.some((e) => e.name === 'exception' && e.attributes['exception.message'] === 'boom'));
-  });
+  exitCase(
+    'uncaught exception: Node’s own report and status 1; the active span records the error',
+    pair('exit-throw', { exitCase: 'throw' }),
+    async ({ traced, service }) => {
+      assert.equal(traced.code, 1);
+      assert.match(traced.stderr, /Error: boom/);
+      await waitFor(service, ['done', 'risky']);
+      const risky = span(service, 'risky');
+      assert.equal(risky.status.code, ERROR);
+      assert.equal(risky.status.message, 'boom');
+      assert.equal(risky.attributes['error.type'], 'Error');
+      assert.equal(risky.attributes['tracing_agent.cut_short'], undefined, 'ended by the error itself, not cut short');
+      assert.ok(risky.events.some((e) => e.name === 'exception' && e.attributes['exception.message'] === 'boom'));
+    },
+  );
 
-  exitCase('uncaught exception with the app’s own listener: the app keeps its meaning', pair('exit-throw-handled', { exitCase: 'throw-handled' }), async ({ traced, service }) => {
-    assert.equal(traced.code, 0);
-    assert.match(traced.stderr, /handled: boom/);
-    await waitFor(service, ['done', 'risky']);
-    // The error is recorded on the span it happened in; the app handled it, so the span was not ended by it.
-    assert.equal(span(service, 'risky').status.message, 'boom');
-  });
+  exitCase(
+    'uncaught exception with the app’s own listener: the app keeps its meaning',
+    pair('exit-throw-handled', { exitCase: 'throw-handled' }),
+    async ({ traced, service }) => {
+      assert.equal(traced.code, 0);
+      assert.match(traced.stderr, /handled: boom/);
+      await waitFor(service, ['done', 'risky']);
+      // The error is recorded on the span it happened in; the app handled it, so the span was not ended by it.
+      assert.equal(span(service, 'risky').status.message, 'boom');
+    },
+  );
 
-  exitCase('ESM: a throw from the top level (Node’s ESM report, status 1)', pair('exit-esm-throw-top', { file: ESM, exitCase: 'esm-throw-top' }), async ({ traced, service }) => {
-    assert.equal(traced.code, 1);
-    assert.match(traced.stderr, /top-level boom/);
-    await waitFor(service, ['done', 'left-open']);
-    // (Node reports a module's top-level throw through its rejected evaluation.)
-    assert.match(span(service, 'left-open').status.message, /after (uncaught exception|unhandled rejection) Error: top-level boom/);
-  });
+  exitCase(
+    'ESM: a throw from the top level (Node’s ESM report, status 1)',
+    pair('exit-esm-throw-top', { file: ESM, exitCase: 'esm-throw-top' }),
+    async ({ traced, service }) => {
+      assert.equal(traced.code, 1);
+      assert.match(traced.stderr, /top-level boom/);
+      await waitFor(service, ['done', 'left-open']);
+      // (Node reports a module's top-level throw through its rejected evaluation.)
+      assert.match(span(service, 'left-open').status.message, /after (uncaught exception|unhandled rejection) Error: top-level boom/);
+    },
+  );
 
-  exitCase('ESM: a rejected top-level await (status 1)', pair('exit-esm-tla-reject', { file: ESM, exitCase: 'esm-tla-reject' }), async ({ traced, service }) => {
-    assert.equal(traced.code, 1);
-    await waitFor(service, ['done', 'awaiting']);
-    assert.match(span(service, 'awaiting').status.message, /awaited boom/);
-  });
+  exitCase(
+    'ESM: a rejected top-level await (status 1)',
+    pair('exit-esm-tla-reject', { file: ESM, exitCase: 'esm-tla-reject' }),
+    async ({ traced, service }) => {
+      assert.equal(traced.code, 1);
+      await waitFor(service, ['done', 'awaiting']);
+      assert.match(span(service, 'awaiting').status.message, /awaited boom/);
+    },
+  );
 
   for (const mode of [null, 'throw', 'strict', 'warn', 'none']) {
     const service = `exit-reject-${mode || 'default'}`;
@@ -305,12 +341,16 @@ describe('lifecycle: no span lost, however the process ends', function () {
     );
   }
 
-  exitCase('unhandled rejection with the app’s own unhandledRejection listener: the app keeps its meaning', pair('exit-reject-handled', { exitCase: 'reject-handled' }), async ({ traced, service }) => {
-    assert.equal(traced.code, 2);
-    assert.match(traced.stderr, /app saw: nope/);
-    await waitFor(service, ['done', 'risky']);
-    assert.equal(span(service, 'risky').status.code, 0, 'not an error of the span: the app handled it');
-  });
+  exitCase(
+    'unhandled rejection with the app’s own unhandledRejection listener: the app keeps its meaning',
+    pair('exit-reject-handled', { exitCase: 'reject-handled' }),
+    async ({ traced, service }) => {
+      assert.equal(traced.code, 2);
+      assert.match(traced.stderr, /app saw: nope/);
+      await waitFor(service, ['done', 'risky']);
+      assert.equal(span(service, 'risky').status.code, 0, 'not an error of the span: the app handled it');
+    },
+  );
 
   // --- signals ---------------------------------------------------------------
 
@@ -377,11 +417,15 @@ describe('lifecycle: no span lost, however the process ends', function () {
     await waitFor(service, ['done', 'worker-span']);
   });
 
-  exitCase('worker thread: process.exit(5) inside the worker', pair('exit-worker-exit', { exitCase: 'worker-exit', flag: 'require' }), async ({ traced, service }) => {
-    assert.match(traced.stdout, /worker exited 5/);
-    await waitFor(service, ['done', 'worker-span', 'worker-left-open']);
-    assertCutShort(service, 'worker-left-open', 'exit code 5');
-  });
+  exitCase(
+    'worker thread: process.exit(5) inside the worker',
+    pair('exit-worker-exit', { exitCase: 'worker-exit', flag: 'require' }),
+    async ({ traced, service }) => {
+      assert.match(traced.stdout, /worker exited 5/);
+      await waitFor(service, ['done', 'worker-span', 'worker-left-open']);
+      assertCutShort(service, 'worker-left-open', 'exit code 5');
+    },
+  );
 
   exitCase('worker thread: an uncaught exception inside the worker', pair('exit-worker-throw', { exitCase: 'worker-throw' }), async ({ traced, service }) => {
     assert.match(traced.stdout, /worker failed: worker boom/);
@@ -411,7 +455,10 @@ describe('lifecycle: no span lost, however the process ends', function () {
     pair('exit-refused-normal', { exitCase: 'normal', collector: () => refusedUrl, compareStderr: false }),
     async ({ bare, traced }) => {
       assertSameEnd(bare, traced, { stderr: false });
-      assert.match(traced.stderr, /^tracing-agent warning: (\d+) spans dropped: \1 unavailable \(ECONNREFUSED from otlp http:\/\/127\.0\.0\.1:\d+\/v1\/traces\); \1 in all\n$/);
+      assert.match(
+        traced.stderr,
+        /^tracing-agent warning: (\d+) spans dropped: \1 unavailable \(ECONNREFUSED from otlp http:\/\/127\.0\.0\.1:\d+\/v1\/traces\); \1 in all\n$/,
+      );
     },
   );
 
@@ -420,7 +467,10 @@ describe('lifecycle: no span lost, however the process ends', function () {
     pair('exit-refused-exit7', { exitCase: 'exit7', collector: () => refusedUrl, compareStderr: false }),
     async ({ bare, traced }) => {
       assertSameEnd(bare, traced, { stderr: false });
-      assert.match(traced.stderr, /^tracing-agent warning: (\d+) spans dropped: \1 unavailable \(ECONNREFUSED from otlp http:\/\/127\.0\.0\.1:\d+\/v1\/traces at exit\); \1 in all\n$/);
+      assert.match(
+        traced.stderr,
+        /^tracing-agent warning: (\d+) spans dropped: \1 unavailable \(ECONNREFUSED from otlp http:\/\/127\.0\.0\.1:\d+\/v1\/traces at exit\); \1 in all\n$/,
+      );
     },
   );
 
@@ -445,7 +495,10 @@ describe('lifecycle: no span lost, however the process ends', function () {
     }),
     async ({ bare, traced }) => {
       assertSameEnd(bare, traced, { stderr: false });
-      assert.match(traced.stderr, /^tracing-agent warning: (\d+) spans dropped: \1 timeout \(exit budget \(TRACING_AGENT_EXIT_TIMEOUT=300 ms\) spent before they could be delivered\); \1 in all\n$/);
+      assert.match(
+        traced.stderr,
+        /^tracing-agent warning: (\d+) spans dropped: \1 timeout \(exit budget \(TRACING_AGENT_EXIT_TIMEOUT=300 ms\) spent before they could be delivered\); \1 in all\n$/,
+      );
     },
   );
 
@@ -490,7 +543,12 @@ describe('lifecycle: no span lost, however the process ends', function () {
       assert.equal(stderr, '');
       assert.match(stdout, /done/);
       await new Promise((r) => setTimeout(r, 200));
-      assert.deepEqual(spansOf('flush-api').map((s) => s.name).sort(), ['before-flush', 'before-shutdown']);
+      assert.deepEqual(
+        spansOf('flush-api')
+          .map((s) => s.name)
+          .sort(),
+        ['before-flush', 'before-shutdown'],
+      );
     },
   );
 });
@@ -575,7 +633,10 @@ describe('lifecycle: the batch processor at exit', () => {
       p.onEnd(fakeSpan(name));
     }
     await p.forceFlush();
-    assert.ok(e.requests.every((r) => r.length >= 1 && r.length <= 5), e.requests.map((r) => r.length).join(','));
+    assert.ok(
+      e.requests.every((r) => r.length >= 1 && r.length <= 5),
+      e.requests.map((r) => r.length).join(','),
+    );
     assert.deepEqual(e.requests.flat(), names);
     assert.equal(p.getStats().dropped, 1);
     assert.equal(p.getStats().exported, 23);
@@ -586,10 +647,20 @@ describe('lifecycle: the batch processor at exit', () => {
     const e = encodingExporter();
     const p = new BatchProcessor([e], { ...options, maxExportBatchSize: 64 });
     for (let i = 0; i < 200; i++) p.onEnd(fakeSpan(`s${i}`));
-    assert.deepEqual(e.requests.map((r) => r.length), [64, 64], 'two full batches sent at once (two travel at a time)');
+    assert.deepEqual(
+      e.requests.map((r) => r.length),
+      [64, 64],
+      'two full batches sent at once (two travel at a time)',
+    );
     await new Promise((resolve) => setImmediate(resolve)); // the sends are acknowledged: the third full batch leaves
-    assert.deepEqual(e.requests.map((r) => r.length), [64, 64, 64]);
-    assert.deepEqual(e.requests.flat(), Array.from({ length: 192 }, (_, i) => `s${i}`));
+    assert.deepEqual(
+      e.requests.map((r) => r.length),
+      [64, 64, 64],
+    );
+    assert.deepEqual(
+      e.requests.flat(),
+      Array.from({ length: 192 }, (_, i) => `s${i}`),
+    );
     assert.equal(p.pendingCount(), 8, 'the rest waits for the schedule');
   });
 
@@ -601,7 +672,11 @@ describe('lifecycle: the batch processor at exit', () => {
     assert.equal(p.getStats().dropped, 12);
     assert.equal(p.pendingCount(), 18);
     p.flushSync(1000);
-    assert.deepEqual(e.syncRequests.flat(), Array.from({ length: 18 }, (_, i) => `s${i}`), 'travelling batches resent, then the queue');
+    assert.deepEqual(
+      e.syncRequests.flat(),
+      Array.from({ length: 18 }, (_, i) => `s${i}`),
+      'travelling batches resent, then the queue',
+    );
     assert.equal(p.pendingCount(), 0);
   });
 
@@ -611,7 +686,10 @@ describe('lifecycle: the batch processor at exit', () => {
     p.flushSync(1000);
     p.deliverSyncUntil(Date.now() + 1000);
     p.onEnd(fakeSpan('late'));
-    assert.deepEqual(good.sent.map((s) => s.name), ['late']);
+    assert.deepEqual(
+      good.sent.map((s) => s.name),
+      ['late'],
+    );
   });
 
   it('tracks open spans, and lets the oldest go past its limit (a span never ended is not kept forever)', () => {
@@ -630,7 +708,12 @@ describe('lifecycle: the batch processor at exit', () => {
     const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(linked);
     const app = fakeSpan('app');
     for (const s of [a, b, app, c, d]) p.onStart(s);
-    const names = () => p.pendingOpenSpans().map((s) => s.name).sort().join(',');
+    const names = () =>
+      p
+        .pendingOpenSpans()
+        .map((s) => s.name)
+        .sort()
+        .join(',');
     assert.equal(names(), 'a,app,b,c,d');
     p.onEnd(c); // middle
     p.onEnd(d); // newest
@@ -664,7 +747,10 @@ describe('lifecycle: the batch processor at exit', () => {
     await Promise.all(calls);
     p.onEnd(fakeSpan('b'));
     await p.forceFlush();
-    assert.deepEqual(good.sent.map((s) => s.name), ['a']);
+    assert.deepEqual(
+      good.sent.map((s) => s.name),
+      ['a'],
+    );
     assert.equal(p.hasWorkAtExit(), false);
   });
 });

@@ -40,7 +40,7 @@ describe('the loader', function () {
     });
   }
 
-  it('process.getBuiltinModule(\'http\'): the first outgoing request already carries traceparent', async () => {
+  it("process.getBuiltinModule('http'): the first outgoing request already carries traceparent", async () => {
     const run = await runNode([fixture('builtin-module.cjs')], { flag: 'require', env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'builtin' }) });
     assert.equal(run.code, 0, run.stderr);
     const traceparent = run.stdout.trim();
@@ -55,16 +55,34 @@ describe('the loader', function () {
     const run = await runNode([fixture('loader/cases.cjs')], { env: agentEnv(undefined, {}) });
     assert.equal(run.code, 0, run.stderr);
     // Node warns when a circular module's missing export is read; without in-thread hooks the loader says once that esm-lib goes untraced.
-    assert.deepEqual(run.stderr.split('\n').filter(Boolean), IN_THREAD_HOOKS ? [] : [`tracing-agent info: esm-lib: ES modules only, whose imports Node ${process.version} cannot watch (it can from 22.22.3, 24.11.1 and 25.1); left unhooked`]);
+    assert.deepEqual(
+      run.stderr.split('\n').filter(Boolean),
+      IN_THREAD_HOOKS
+        ? []
+        : [
+            `tracing-agent info: esm-lib: ES modules only, whose imports Node ${process.version} cannot watch (it can from 22.22.3, 24.11.1 and 25.1); left unhooked`,
+          ],
+    );
     const result = JSON.parse(run.stdout);
-    assert.deepEqual(result.calls.filter((c) => c.name === 'circ-lib'), [{ name: 'circ-lib', version: '1.2.3', complete: true }], 'patched once, after it finished loading');
-    assert.deepEqual(result.calls.filter((c) => c.name === 'circ-lib/lib/inner'), [{ name: 'circ-lib/lib/inner', hasInner: true }]);
+    assert.deepEqual(
+      result.calls.filter((c) => c.name === 'circ-lib'),
+      [{ name: 'circ-lib', version: '1.2.3', complete: true }],
+      'patched once, after it finished loading',
+    );
+    assert.deepEqual(
+      result.calls.filter((c) => c.name === 'circ-lib/lib/inner'),
+      [{ name: 'circ-lib/lib/inner', hasInner: true }],
+    );
     assert.equal(result.greet, 'hello');
     assert.equal(result.inner, 'patched inner', 'the declared file was patched by declaration');
     assert.deepEqual(result.swap, [true, true, true], 'require, require again, require by path: the replacement each time');
     // ES-module-only packages are hooked through import-in-the-middle, where the runtime has in-thread hooks.
     const patched = IN_THREAD_HOOKS ? 'patched ' : '';
-    assert.deepEqual(result.esm, { greet: `${patched}hello`, inner: `${patched}inner`, old: 'hello' }, 'esm-lib and its lib/inner.js patched; esm-old 0.5.0 is outside its declared range');
+    assert.deepEqual(
+      result.esm,
+      { greet: `${patched}hello`, inner: `${patched}inner`, old: 'hello' },
+      'esm-lib and its lib/inner.js patched; esm-old 0.5.0 is outside its declared range',
+    );
     assert.equal(result.importInTheMiddle, IN_THREAD_HOOKS);
   });
 
@@ -84,7 +102,11 @@ describe('the loader', function () {
     const lines = run.stderr.trim().split('\n');
     assert.equal(lines.length, 2, run.stderr);
     for (const name of ['pg', 'mysql2']) {
-      assert.equal(lines.filter((l) => l.startsWith(`tracing-agent warning: ${name} was loaded before tracing-agent started`)).length, 1, `one warning for ${name}`);
+      assert.equal(
+        lines.filter((l) => l.startsWith(`tracing-agent warning: ${name} was loaded before tracing-agent started`)).length,
+        1,
+        `one warning for ${name}`,
+      );
     }
   });
 });

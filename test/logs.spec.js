@@ -87,7 +87,12 @@ describe('log correlation', function () {
 
   it('TRACING_AGENT_LOG_CORRELATION=false: no ids in any record (pino, winston and bunyan, newest)', async () => {
     for (const name of ['pino', 'winston', 'bunyan']) {
-      const env = agentEnv(receiver, { OTEL_SERVICE_NAME: 'log-app', LOGGER: name, LOGGER_MODULE: packageAt(name, 'latest'), TRACING_AGENT_LOG_CORRELATION: 'false' });
+      const env = agentEnv(receiver, {
+        OTEL_SERVICE_NAME: 'log-app',
+        LOGGER: name,
+        LOGGER_MODULE: packageAt(name, 'latest'),
+        TRACING_AGENT_LOG_CORRELATION: 'false',
+      });
       const svc = await startService(fixture('web/log-app.cjs'), { flag: 'import', env });
       try {
         assert.equal((await get(`${svc.url}/log`)).body, 'ok');

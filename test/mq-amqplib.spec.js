@@ -59,9 +59,15 @@ describe('amqplib (RabbitMQ)', function () {
   async function startPair(v, queue) {
     queues.push(queue);
     const common = { QUEUE: queue, API: v.api, AMQP_MODULE: v.amqp.dir() };
-    const worker = await startService(fixture(`mq-amqp.${v.esm ? 'mjs' : 'cjs'}`), { flag: v.flag, env: agentEnv(receiver, { ...common, ROLE: 'worker', OTEL_SERVICE_NAME: 'amqp-worker' }) });
+    const worker = await startService(fixture(`mq-amqp.${v.esm ? 'mjs' : 'cjs'}`), {
+      flag: v.flag,
+      env: agentEnv(receiver, { ...common, ROLE: 'worker', OTEL_SERVICE_NAME: 'amqp-worker' }),
+    });
     try {
-      const producer = await startService(fixture(`mq-amqp.${v.esm ? 'mjs' : 'cjs'}`), { flag: v.flag, env: agentEnv(receiver, { ...common, ROLE: 'producer', OTEL_SERVICE_NAME: 'amqp-producer' }) });
+      const producer = await startService(fixture(`mq-amqp.${v.esm ? 'mjs' : 'cjs'}`), {
+        flag: v.flag,
+        env: agentEnv(receiver, { ...common, ROLE: 'producer', OTEL_SERVICE_NAME: 'amqp-producer' }),
+      });
       return { worker, producer, stop: () => Promise.all([worker.stop(), producer.stop()]) };
     } catch (err) {
       await worker.stop();
@@ -90,7 +96,13 @@ describe('amqplib (RabbitMQ)', function () {
         assert.equal((await get(`${pair.producer.url}/publish`)).body, 'ok');
         const isQuery = (s) => s.attributes['db.query.text'] === 'SELECT $1::text AS action';
         const isSettle = (s) => s.attributes['messaging.operation.type'] === 'settle';
-        const spans = await receiver.waitForSpans((s) => s.filter(isQuery).length >= 3 && s.filter(isSettle).length >= 3 && s.filter((x) => x.kind === CONSUMER).length >= 3 && s.some((x) => x.kind === SERVER));
+        const spans = await receiver.waitForSpans(
+          (s) =>
+            s.filter(isQuery).length >= 3 &&
+            s.filter(isSettle).length >= 3 &&
+            s.filter((x) => x.kind === CONSUMER).length >= 3 &&
+            s.some((x) => x.kind === SERVER),
+        );
         const server = spans.find((s) => s.kind === SERVER);
         assert.equal(server.resource['service.name'], 'amqp-producer');
         assert.equal(server.parentSpanId, '');
@@ -118,7 +130,11 @@ describe('amqplib (RabbitMQ)', function () {
 
         const consumers = trace.filter((s) => s.kind === CONSUMER);
         assert.equal(consumers.length, 3, 'one CONSUMER span per delivery, in the same trace');
-        for (const [id, action] of [['m-ack', 'ack'], ['m-nack', 'nack'], ['m-reject', 'reject']]) {
+        for (const [id, action] of [
+          ['m-ack', 'ack'],
+          ['m-nack', 'nack'],
+          ['m-reject', 'reject'],
+        ]) {
           const consumer = byId(consumers, id);
           assert.ok(consumer, `${id} delivered in the trace`);
           assert.equal(consumer.resource['service.name'], 'amqp-worker');
@@ -146,7 +162,10 @@ describe('amqplib (RabbitMQ)', function () {
   it(`${PROJECT.label}: a message without trace headers, or with garbage in them, starts a new trace and arrives unchanged`, async () => {
     const queue = newQueue();
     queues.push(queue);
-    const worker = await startService(fixture('mq-amqp.cjs'), { flag: 'import', env: agentEnv(receiver, { QUEUE: queue, ROLE: 'worker', OTEL_SERVICE_NAME: 'amqp-worker', AMQP_MODULE: PROJECT.dir() }) });
+    const worker = await startService(fixture('mq-amqp.cjs'), {
+      flag: 'import',
+      env: agentEnv(receiver, { QUEUE: queue, ROLE: 'worker', OTEL_SERVICE_NAME: 'amqp-worker', AMQP_MODULE: PROJECT.dir() }),
+    });
     try {
       const sent = [
         { id: 'm-bare', headers: { 'x-action': 'ack' } },
@@ -157,11 +176,15 @@ describe('amqplib (RabbitMQ)', function () {
         const { queue: replyTo } = await ch.assertQueue('', { exclusive: true });
         const got = new Map();
         const all = new Promise((resolve) => {
-          ch.consume(replyTo, (msg) => {
-            const reply = JSON.parse(msg.content.toString());
-            got.set(reply.id, reply);
-            if (got.size === sent.length) resolve();
-          }, { noAck: true });
+          ch.consume(
+            replyTo,
+            (msg) => {
+              const reply = JSON.parse(msg.content.toString());
+              got.set(reply.id, reply);
+              if (got.size === sent.length) resolve();
+            },
+            { noAck: true },
+          );
         });
         for (const m of sent) ch.sendToQueue(queue, Buffer.from(`secret-body ${m.id}`), { messageId: m.id, replyTo, headers: m.headers });
         await all;
@@ -172,11 +195,16 @@ describe('amqplib (RabbitMQ)', function () {
         assert.equal(reply.body, `secret-body ${m.id}`, `${m.id}: body unchanged`);
         assert.deepEqual(reply.headers, m.headers, `${m.id}: headers unchanged`);
       }
-      const spans = await receiver.waitForSpans((s) => s.filter((x) => x.kind === CONSUMER).length >= 3 && s.filter((x) => x.attributes['db.query.text']).length >= 3);
+      const spans = await receiver.waitForSpans(
+        (s) => s.filter((x) => x.kind === CONSUMER).length >= 3 && s.filter((x) => x.attributes['db.query.text']).length >= 3,
+      );
       const consumers = spans.filter((s) => s.kind === CONSUMER);
       for (const c of consumers) {
         assert.equal(c.parentSpanId, '', `${c.attributes['messaging.message.id']}: a new trace`);
-        assert.ok(spans.some((s) => s.attributes['db.query.text'] && s.parentSpanId === c.spanId), 'the query still nests under the delivery');
+        assert.ok(
+          spans.some((s) => s.attributes['db.query.text'] && s.parentSpanId === c.spanId),
+          'the query still nests under the delivery',
+        );
       }
       assert.equal(new Set(consumers.map((c) => c.traceId)).size, 3, 'each its own trace');
       assert.ok(!JSON.stringify(spans.map((s) => s.attributes)).includes('secret-body'), 'no message body leaves the process');
@@ -191,11 +219,16 @@ describe('amqplib (RabbitMQ)', function () {
     const env = { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'amqplib' };
     const common = { QUEUE: queue, AMQP_MODULE: PROJECT.dir(), ...env };
     const worker = await startService(fixture('mq-amqp.cjs'), { env: agentEnv(receiver, { ...common, ROLE: 'worker', OTEL_SERVICE_NAME: 'amqp-worker' }) });
-    const producer = await startService(fixture('mq-amqp.cjs'), { env: agentEnv(receiver, { ...common, ROLE: 'producer', OTEL_SERVICE_NAME: 'amqp-producer' }) });
+    const producer = await startService(fixture('mq-amqp.cjs'), {
+      env: agentEnv(receiver, { ...common, ROLE: 'producer', OTEL_SERVICE_NAME: 'amqp-producer' }),
+    });
     try {
       await get(`${producer.url}/publish`);
       const spans = await receiver.waitForSpans((s) => s.filter((x) => x.attributes['db.query.text'] === 'SELECT $1::text AS action').length >= 3);
-      assert.deepEqual(spans.filter((s) => s.scope.name === 'tracing-agent/amqplib').map((s) => s.name), []);
+      assert.deepEqual(
+        spans.filter((s) => s.scope.name === 'tracing-agent/amqplib').map((s) => s.name),
+        [],
+      );
       for (const q of spans.filter((s) => s.attributes['db.query.text'] === 'SELECT $1::text AS action')) assert.equal(q.parentSpanId, '');
     } finally {
       await Promise.all([worker.stop(), producer.stop()]);

@@ -67,7 +67,9 @@ describe('mqtt (MQTT.js 5)', function () {
       const pair = await startPair(v, prefix);
       try {
         assert.equal((await get(`${pair.producer.url}/publish`)).body, 'ok');
-        const spans = await receiver.waitForSpans((s) => s.filter(isQuery).length >= 2 && s.filter((x) => x.kind === CONSUMER).length >= 2 && s.some((x) => x.kind === SERVER));
+        const spans = await receiver.waitForSpans(
+          (s) => s.filter(isQuery).length >= 2 && s.filter((x) => x.kind === CONSUMER).length >= 2 && s.some((x) => x.kind === SERVER),
+        );
         const server = spans.find((s) => s.kind === SERVER);
         const trace = spans.filter((s) => s.traceId === server.traceId);
         const producers = trace.filter((s) => s.kind === PRODUCER);
@@ -80,13 +82,19 @@ describe('mqtt (MQTT.js 5)', function () {
           assert.equal(p.attributes['messaging.destination.name'], `${prefix}/orders`);
           assert.equal(p.attributes['server.port'], 1883);
           const consumer = trace.find((s) => s.kind === CONSUMER && s.parentSpanId === p.spanId);
-          assert.ok(consumer, 'the CONSUMER span\'s parent is the PRODUCER span');
+          assert.ok(consumer, "the CONSUMER span's parent is the PRODUCER span");
           assert.equal(consumer.resource['service.name'], 'mqtt-worker');
           assert.equal(consumer.name, `process ${prefix}/orders`);
           assert.equal(consumer.attributes['messaging.operation.type'], 'process');
-          assert.ok(trace.some((s) => isQuery(s) && s.parentSpanId === consumer.spanId), 'the worker\'s query is a child of the delivery');
+          assert.ok(
+            trace.some((s) => isQuery(s) && s.parentSpanId === consumer.spanId),
+            "the worker's query is a child of the delivery",
+          );
         }
-        assert.deepEqual(producers.map((p) => p.attributes['messaging.message.body.size']).sort(), [Buffer.byteLength('secret-body one'), Buffer.byteLength('secret-body two')].sort());
+        assert.deepEqual(
+          producers.map((p) => p.attributes['messaging.message.body.size']).sort(),
+          [Buffer.byteLength('secret-body one'), Buffer.byteLength('secret-body two')].sort(),
+        );
         assert.ok(!JSON.stringify(spans.map((s) => s.attributes)).includes('secret-body'), 'no message body leaves the process');
       } finally {
         await pair.stop();
@@ -99,9 +107,15 @@ describe('mqtt (MQTT.js 5)', function () {
     const pair = await startPair({ mqtt: PROJECT, flag: 'import' }, prefix, { MQTT_VERSION: '4' });
     try {
       await get(`${pair.producer.url}/publish`);
-      const spans = await receiver.waitForSpans((s) => s.filter(isQuery).length >= 2 && s.filter((x) => x.kind === CONSUMER).length >= 2 && s.filter((x) => x.kind === PRODUCER).length >= 2);
+      const spans = await receiver.waitForSpans(
+        (s) => s.filter(isQuery).length >= 2 && s.filter((x) => x.kind === CONSUMER).length >= 2 && s.filter((x) => x.kind === PRODUCER).length >= 2,
+      );
       const server = spans.find((s) => s.kind === SERVER);
-      assert.equal(spans.filter((s) => s.kind === PRODUCER && s.parentSpanId === server.spanId).length, 2, 'the PRODUCER spans are still in the request\'s trace');
+      assert.equal(
+        spans.filter((s) => s.kind === PRODUCER && s.parentSpanId === server.spanId).length,
+        2,
+        "the PRODUCER spans are still in the request's trace",
+      );
       for (const c of spans.filter((s) => s.kind === CONSUMER)) {
         assert.equal(c.parentSpanId, '');
         assert.notEqual(c.traceId, server.traceId);
@@ -115,7 +129,9 @@ describe('mqtt (MQTT.js 5)', function () {
 
   it(`${PROJECT.label}: a message whose traceparent user property is garbage starts a new trace and arrives unchanged`, async () => {
     const prefix = newPrefix();
-    const worker = await startService(fixture('mq-mqtt.cjs'), { env: agentEnv(receiver, { PREFIX: prefix, ROLE: 'worker', OTEL_SERVICE_NAME: 'mqtt-worker' }) });
+    const worker = await startService(fixture('mq-mqtt.cjs'), {
+      env: agentEnv(receiver, { PREFIX: prefix, ROLE: 'worker', OTEL_SERVICE_NAME: 'mqtt-worker' }),
+    });
     try {
       // This test process runs no agent: it sends what it likes.
       const mqtt = require('mqtt');

@@ -67,13 +67,22 @@ describe('NATS (nats 2.x, @nats-io/transport-node 3.x)', function () {
       const prefix = newPrefix();
       const common = { LIB: v.lib, PREFIX: prefix, ...copyEnv(v.lib, v.copy) };
       const file = fixture(v.esm ? 'mq-nats.mjs' : 'mq-nats.cjs');
-      const worker = await startService(file, { flag: v.flag, env: agentEnv(receiver, { ...common, ROLE: 'worker', CLEAN_UP: '1', OTEL_SERVICE_NAME: 'nats-worker' }) });
+      const worker = await startService(file, {
+        flag: v.flag,
+        env: agentEnv(receiver, { ...common, ROLE: 'worker', CLEAN_UP: '1', OTEL_SERVICE_NAME: 'nats-worker' }),
+      });
       let producer;
       try {
         producer = await startService(file, { flag: v.flag, env: agentEnv(receiver, { ...common, ROLE: 'producer', OTEL_SERVICE_NAME: 'nats-producer' }) });
         assert.equal((await get(`${producer.url}/publish`)).body, 'answered');
         const isQuery = (s) => s.attributes['db.query.text'] === 'SELECT $1::text AS what';
-        const spans = await receiver.waitForSpans((s) => s.filter(isQuery).length >= 3 && s.some((x) => x.name.startsWith('ack ')) && s.filter((x) => x.kind === CONSUMER).length >= 3 && s.some((x) => x.kind === SERVER));
+        const spans = await receiver.waitForSpans(
+          (s) =>
+            s.filter(isQuery).length >= 3 &&
+            s.some((x) => x.name.startsWith('ack ')) &&
+            s.filter((x) => x.kind === CONSUMER).length >= 3 &&
+            s.some((x) => x.kind === SERVER),
+        );
         const server = spans.find((s) => s.kind === SERVER);
         assert.equal(server.resource['service.name'], 'nats-producer');
         const trace = spans.filter((s) => s.traceId === server.traceId);
@@ -91,10 +100,13 @@ describe('NATS (nats 2.x, @nats-io/transport-node 3.x)', function () {
           assert.equal(consumer.resource['service.name'], 'nats-worker');
           assert.equal(consumer.name, `process ${subject}`);
           assert.equal(consumer.attributes['messaging.operation.type'], 'process');
-          assert.ok(trace.some((s) => isQuery(s) && s.parentSpanId === consumer.spanId), `${subject}: the worker's query is a child of the delivery`);
+          assert.ok(
+            trace.some((s) => isQuery(s) && s.parentSpanId === consumer.spanId),
+            `${subject}: the worker's query is a child of the delivery`,
+          );
           if (suffix === 'req') {
             const reply = trace.find((s) => s.kind === PRODUCER && s.parentSpanId === consumer.spanId);
-            assert.ok(reply, 'the reply is sent under the request\'s delivery');
+            assert.ok(reply, "the reply is sent under the request's delivery");
             assert.equal(reply.name, 'publish', 'an inbox is not part of the name');
             assert.equal(reply.attributes['messaging.destination.temporary'], true);
           }
@@ -106,7 +118,7 @@ describe('NATS (nats 2.x, @nats-io/transport-node 3.x)', function () {
             assert.equal(ack.attributes['messaging.destination.name'], prefix.replace(/[^A-Za-z0-9_-]/g, '_'));
           }
         }
-        assert.ok(!trace.some((s) => s.name.includes('$JS.API')), 'the JetStream API\'s own requests are not spans');
+        assert.ok(!trace.some((s) => s.name.includes('$JS.API')), "the JetStream API's own requests are not spans");
         assert.ok(!JSON.stringify(spans.map((s) => [s.name, s.attributes])).includes('secret-body'), 'no message body leaves the process');
       } finally {
         await Promise.all([producer && producer.stop(), worker.stop()]);
@@ -116,7 +128,9 @@ describe('NATS (nats 2.x, @nats-io/transport-node 3.x)', function () {
 
   it(`nats ${projectVersion('nats')} (the project's): a message without trace headers, or with garbage in them, starts a new trace and arrives unchanged`, async () => {
     const prefix = newPrefix();
-    const worker = await startService(fixture('mq-nats.cjs'), { env: agentEnv(receiver, { LIB: 'nats', PREFIX: prefix, ROLE: 'worker', CLEAN_UP: '1', OTEL_SERVICE_NAME: 'nats-worker' }) });
+    const worker = await startService(fixture('mq-nats.cjs'), {
+      env: agentEnv(receiver, { LIB: 'nats', PREFIX: prefix, ROLE: 'worker', CLEAN_UP: '1', OTEL_SERVICE_NAME: 'nats-worker' }),
+    });
     try {
       // This test process runs no agent: it sends what it likes.
       const { connect, headers: newHeaders } = require('nats');
@@ -135,11 +149,16 @@ describe('NATS (nats 2.x, @nats-io/transport-node 3.x)', function () {
       } finally {
         await nc.close();
       }
-      const spans = await receiver.waitForSpans((s) => s.filter((x) => x.kind === CONSUMER).length >= 2 && s.filter((x) => x.attributes['db.query.text']).length >= 2);
+      const spans = await receiver.waitForSpans(
+        (s) => s.filter((x) => x.kind === CONSUMER).length >= 2 && s.filter((x) => x.attributes['db.query.text']).length >= 2,
+      );
       const consumers = spans.filter((s) => s.kind === CONSUMER);
       for (const c of consumers) {
         assert.equal(c.parentSpanId, '', 'a new trace');
-        assert.ok(spans.some((s) => s.attributes['db.query.text'] && s.parentSpanId === c.spanId), 'the query still nests under the delivery');
+        assert.ok(
+          spans.some((s) => s.attributes['db.query.text'] && s.parentSpanId === c.spanId),
+          'the query still nests under the delivery',
+        );
       }
       assert.notEqual(consumers[0].traceId, consumers[1].traceId);
     } finally {

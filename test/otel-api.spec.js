@@ -61,7 +61,7 @@ const COPIES = [
   { label: `${FUTURE} (a minor newer than any published, made from ${NEWEST})`, version: NEWEST, future: FUTURE },
 ];
 
-describe('the app\'s own @opentelemetry/api, any version', function () {
+describe("the app's own @opentelemetry/api, any version", function () {
   this.timeout(60000);
   let receiver;
   const temp = [];
@@ -83,7 +83,10 @@ describe('the app\'s own @opentelemetry/api, any version', function () {
   beforeEach(() => receiver.reset());
 
   for (const copy of COPIES) {
-    for (const [app, flag] of [['otel-api-app.cjs', 'require'], ['otel-api-app.mjs', 'import']]) {
+    for (const [app, flag] of [
+      ['otel-api-app.cjs', 'require'],
+      ['otel-api-app.mjs', 'import'],
+    ]) {
       it(`@opentelemetry/api ${copy.label}, ${app} under --${flag}: startActiveSpan, a child, an error and an http call nest under the request`, async () => {
         const { dir, file } = appWithApi(app, copy.dir);
         temp.push(dir);

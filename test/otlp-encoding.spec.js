@@ -168,7 +168,7 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
   this.timeout(20000);
 
   const resourceA = resourceFromAttributes(
-    { 'service.name': 'svc-a', 'service.version': '1.0.0', 'host.name': 'höst', 'process.pid': 4242, 'ratio': 0.25, 'flags': [true, false], 'unset': undefined },
+    { 'service.name': 'svc-a', 'service.version': '1.0.0', 'host.name': 'höst', 'process.pid': 4242, ratio: 0.25, flags: [true, false], unset: undefined },
     { schemaUrl: 'https://opentelemetry.io/schemas/1.26.0' },
   );
   const resourceB = resourceFromAttributes({ 'service.name': 'svc-b' });
@@ -205,7 +205,10 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     for (let i = 0; i < 200; i++) {
       const s = Math.floor(Math.random() * 4e9);
       const n = Math.floor(Math.random() * 1e9);
-      times.push([[s, n], [s + Math.floor(Math.random() * 1000), Math.floor(Math.random() * 1e9)]]);
+      times.push([
+        [s, n],
+        [s + Math.floor(Math.random() * 1000), Math.floor(Math.random() * 1e9)],
+      ]);
     }
     for (const [start, end] of times) {
       const span = tracer.startSpan('t', { startTime: start }, ROOT_CONTEXT);
@@ -227,20 +230,34 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
       traceState: createTraceState('vendor=opaque-value,other=x'),
     };
     const remoteCtx = trace.setSpanContext(ROOT_CONTEXT, remoteParent);
-    const linkedRemote = { traceId: 'aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbb', spanId: 'cccccccccccccccc', traceFlags: TraceFlags.NONE, isRemote: true, traceState: createTraceState('k=v') };
+    const linkedRemote = {
+      traceId: 'aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbb',
+      spanId: 'cccccccccccccccc',
+      traceFlags: TraceFlags.NONE,
+      isRemote: true,
+      traceState: createTraceState('k=v'),
+    };
     const linkedLocal = { traceId: '11111111111111111111111111111111', spanId: '2222222222222222', traceFlags: TraceFlags.SAMPLED, isRemote: false };
 
-    const server = tracer.startSpan('GET /items', {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': 'GET' },
-      links: [
-        { context: linkedLocal, attributes: { first: 'dropped: the oldest link goes past linkCountLimit' } },
-        { context: linkedRemote, attributes: { 'link.reason': 'batch', 'link.n': 3, 'link.dropped': true } },
-        { context: linkedLocal },
-        { context: linkedLocal, attributes: { 'link.üñí': '✓' } },
-      ],
-    }, remoteCtx);
-    server.addEvent('exception', { 'exception.type': 'Error', 'exception.message': 'boom ✗', 'exception.stacktrace': 'Error: boom\n    at x (file.js:1:1)\n'.repeat(20), 'over.limit': 1 }, [1700000000, 5]);
+    const server = tracer.startSpan(
+      'GET /items',
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': 'GET' },
+        links: [
+          { context: linkedLocal, attributes: { first: 'dropped: the oldest link goes past linkCountLimit' } },
+          { context: linkedRemote, attributes: { 'link.reason': 'batch', 'link.n': 3, 'link.dropped': true } },
+          { context: linkedLocal },
+          { context: linkedLocal, attributes: { 'link.üñí': '✓' } },
+        ],
+      },
+      remoteCtx,
+    );
+    server.addEvent(
+      'exception',
+      { 'exception.type': 'Error', 'exception.message': 'boom ✗', 'exception.stacktrace': 'Error: boom\n    at x (file.js:1:1)\n'.repeat(20), 'over.limit': 1 },
+      [1700000000, 5],
+    );
     server.addEvent('no-attributes', [1700000000, 6]);
     server.addEvent('with-array', { values: [1, 2, 3] }, [1700000000, 7]);
     server.addEvent('fourth', [1700000000, 8]);
@@ -354,14 +371,17 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
         format,
       );
     }
-    assertRoundTrip(batch, batch.map((s) => expectedSpan(s, { flags: TraceFlags.SAMPLED | HAS_IS_REMOTE })));
+    assertRoundTrip(
+      batch,
+      batch.map((s) => expectedSpan(s, { flags: TraceFlags.SAMPLED | HAS_IS_REMOTE })),
+    );
   });
 
   it('resource attributes: undefined skipped; async ones left out while pending, without an error logged', () => {
     const errors = [];
     api.diag.setLogger({ error: (...a) => errors.push(a.join(' ')), warn() {}, info() {}, debug() {}, verbose() {} }, api.DiagLogLevel.ERROR);
     try {
-      const pending = resourceFromAttributes({ 'service.name': 'async-svc', 'cloud.region': new Promise(() => {}), 'plain': 1 });
+      const pending = resourceFromAttributes({ 'service.name': 'async-svc', 'cloud.region': new Promise(() => {}), plain: 1 });
       assert.equal(pending.asyncAttributesPending, true);
       const p = provider(pending);
       p.getTracer('s').startSpan('x', {}, ROOT_CONTEXT).end();
@@ -371,7 +391,14 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
       const q = provider(resourceA);
       q.getTracer('s').startSpan('y', {}, ROOT_CONTEXT).end();
       for (const decoded of [protoSpans(q.ended), jsonSpans(q.ended)]) {
-        assert.deepStrictEqual(decoded[0].resource, { 'service.name': 'svc-a', 'service.version': '1.0.0', 'host.name': 'höst', 'process.pid': 4242, ratio: 0.25, flags: [true, false] });
+        assert.deepStrictEqual(decoded[0].resource, {
+          'service.name': 'svc-a',
+          'service.version': '1.0.0',
+          'host.name': 'höst',
+          'process.pid': 4242,
+          ratio: 0.25,
+          flags: [true, false],
+        });
       }
       assert.deepEqual(errors, []);
     } finally {
@@ -399,7 +426,10 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     assert.ok(Buffer.from(second).equals(copy), 'the same batch encodes to the same bytes (caches are sound)');
     encodeTraceRequest([tiny]);
     assert.ok(Buffer.from(first).equals(copy), 'a result is not overwritten by later calls');
-    assertRoundTrip(p.ended, p.ended.map((s) => expectedSpan(s, { flags: TraceFlags.SAMPLED | HAS_IS_REMOTE })));
+    assertRoundTrip(
+      p.ended,
+      p.ended.map((s) => expectedSpan(s, { flags: TraceFlags.SAMPLED | HAS_IS_REMOTE })),
+    );
   });
 
   it('protobuf span by span (as spans end), over consecutive batches: each decodes to its spans, as the JSON encoding has them', () => {
@@ -407,7 +437,11 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     const b = provider(resourceB);
     const tracers = [a.getTracer('scope-a', '1.2.3'), b.getTracer('scope-b'), a.getTracer('scope-s', '2', { schemaUrl: 'https://example.com/s' })];
     for (let i = 0; i < 3000; i++) {
-      const span = tracers[i % 3].startSpan(`span-${i}`, { attributes: { i, note: 'ü'.repeat(i % 40), ...(i === 7 ? { blob: 'x'.repeat(40000) } : {}) } }, ROOT_CONTEXT);
+      const span = tracers[i % 3].startSpan(
+        `span-${i}`,
+        { attributes: { i, note: 'ü'.repeat(i % 40), ...(i === 7 ? { blob: 'x'.repeat(40000) } : {}) } },
+        ROOT_CONTEXT,
+      );
       if (i % 100 === 0) span.addEvent('e', { k: 'v' });
       span.end();
     }
@@ -424,7 +458,7 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     assert.equal(new ProtoBatch().finish().length, 0, 'an empty batch is an empty request');
   });
 
-  it('repeated attribute values are encoded from the last span\'s bytes: hits, misses, reordered and missing keys, changing types, long values', () => {
+  it("repeated attribute values are encoded from the last span's bytes: hits, misses, reordered and missing keys, changing types, long values", () => {
     const p = provider(resourceA, { ...LIMITS, attributeCountLimit: 128 });
     const tracer = p.getTracer('scope-memo', '1');
     const shapes = [
@@ -463,20 +497,65 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
   it("the agent's own spans: ids kept as words encode to the hex their span contexts show; root, local, remote and app parents", () => {
     const { createSampler } = require('../dist/sampler');
     const ended = [];
-    const limits = (overrides) => ({ ...LIMITS, attributeValueLengthLimit: Infinity, attributePerEventCountLimit: 8, attributePerLinkCountLimit: 8, ...overrides });
-    const shared = (spanLimits) => ({ resource: resourceA, scope: { name: 'tracing-agent/test', version: '9.9.9' }, processor: { onStart() {}, onEnd: (s) => ended.push(s) }, limits: spanLimits });
+    const limits = (overrides) => ({
+      ...LIMITS,
+      attributeValueLengthLimit: Infinity,
+      attributePerEventCountLimit: 8,
+      attributePerLinkCountLimit: 8,
+      ...overrides,
+    });
+    const shared = (spanLimits) => ({
+      resource: resourceA,
+      scope: { name: 'tracing-agent/test', version: '9.9.9' },
+      processor: { onStart() {}, onEnd: (s) => ended.push(s) },
+      limits: spanLimits,
+    });
     const plain = shared(limits({}));
     const capped = shared(limits({ attributeCountLimit: 2, attributeValueLengthLimit: 4 }));
     const sampler = createSampler({ name: 'parentbased_always_on', ratio: 1 });
-    const remote = { traceId: '0AF7651916CD43DD8448EB211C80319C'.toLowerCase(), spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true, traceState: createTraceState('vendor=v1') };
+    const remote = {
+      traceId: '0AF7651916CD43DD8448EB211C80319C'.toLowerCase(),
+      spanId: 'b7ad6b7169203331',
+      traceFlags: 1,
+      isRemote: true,
+      traceState: createTraceState('vendor=v1'),
+    };
     const appParent = { traceId: 'fedcba98765432100123456789abcdef', spanId: '0123456789abcdef', traceFlags: 1, isRemote: false };
 
     const root = startAgentSpan(plain, sampler, 'GET', SpanKind.SERVER, () => ({ 'http.request.method': 'GET', 'server.port': 8080 }), ROOT_CONTEXT);
-    const child = startAgentSpan(plain, sampler, 'SELECT', SpanKind.CLIENT, { 'db.system.name': 'postgresql', 'skipped': null }, trace.setSpan(ROOT_CONTEXT, root));
+    const child = startAgentSpan(
+      plain,
+      sampler,
+      'SELECT',
+      SpanKind.CLIENT,
+      { 'db.system.name': 'postgresql', skipped: null },
+      trace.setSpan(ROOT_CONTEXT, root),
+    );
     const grandchild = startAgentSpan(plain, sampler, 'GET', SpanKind.CLIENT, () => ({ 'url.full': 'http://x/' }), trace.setSpan(ROOT_CONTEXT, child));
-    const fromRemote = startAgentSpan(capped, sampler, 'POST', SpanKind.SERVER, () => ({ a: 'abcdefgh', b: 'x', c: 'dropped' }), trace.setSpanContext(ROOT_CONTEXT, remote));
-    const fromApp = startAgentSpan(plain, sampler, 'query', SpanKind.CLIENT, () => ({ n: 1, missing: undefined }), trace.setSpanContext(ROOT_CONTEXT, appParent));
-    const malformed = startAgentSpan(plain, sampler, 'orphan', SpanKind.INTERNAL, {}, trace.setSpanContext(ROOT_CONTEXT, { traceId: 'not-hex-'.repeat(4), spanId: 'zz'.repeat(8), traceFlags: 1 }));
+    const fromRemote = startAgentSpan(
+      capped,
+      sampler,
+      'POST',
+      SpanKind.SERVER,
+      () => ({ a: 'abcdefgh', b: 'x', c: 'dropped' }),
+      trace.setSpanContext(ROOT_CONTEXT, remote),
+    );
+    const fromApp = startAgentSpan(
+      plain,
+      sampler,
+      'query',
+      SpanKind.CLIENT,
+      () => ({ n: 1, missing: undefined }),
+      trace.setSpanContext(ROOT_CONTEXT, appParent),
+    );
+    const malformed = startAgentSpan(
+      plain,
+      sampler,
+      'orphan',
+      SpanKind.INTERNAL,
+      {},
+      trace.setSpanContext(ROOT_CONTEXT, { traceId: 'not-hex-'.repeat(4), spanId: 'zz'.repeat(8), traceFlags: 1 }),
+    );
     root.setAttribute('http.response.status_code', 200);
     for (const s of [grandchild, child, root, fromRemote, malformed]) s.end();
     assert.equal(malformed.parentSpanContext, undefined, 'a parent with malformed ids starts a new trace (as the SDK does)');
@@ -517,13 +596,25 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
   it("the agent's spans alike but for ids and times (copied from the last one's bytes): each keeps its own ids, parent, times, status and attributes", () => {
     const { createSampler } = require('../dist/sampler');
     const ended = [];
-    const shared = { resource: resourceA, scope: { name: 'tracing-agent/template' }, processor: { onStart() {}, onEnd: (s) => ended.push(s) }, limits: { ...LIMITS, attributeValueLengthLimit: Infinity } };
+    const shared = {
+      resource: resourceA,
+      scope: { name: 'tracing-agent/template' },
+      processor: { onStart() {}, onEnd: (s) => ended.push(s) },
+      limits: { ...LIMITS, attributeValueLengthLimit: Infinity },
+    };
     const sampler = createSampler({ name: 'parentbased_always_on', ratio: 1 });
     const remote = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true };
     const otherRemote = { traceId: '1af7651916cd43dd8448eb211c80319d', spanId: 'c7ad6b7169203332', traceFlags: 1, isRemote: true };
     const appParent = { traceId: 'fedcba98765432100123456789abcdef', spanId: '0123456789abcdef', traceFlags: 1, isRemote: false };
     const withState = { ...remote, traceState: createTraceState('vendor=v1') };
-    const attributes = () => ({ 'http.request.method': 'GET', 'url.scheme': 'http', 'url.path': '/orders', 'server.address': 'shop.local', 'server.port': 8080, 'client.address': '10.0.0.7' });
+    const attributes = () => ({
+      'http.request.method': 'GET',
+      'url.scheme': 'http',
+      'url.path': '/orders',
+      'server.address': 'shop.local',
+      'server.port': 8080,
+      'client.address': '10.0.0.7',
+    });
     const start = (name, parent, extra = {}) => startAgentSpan(shared, sampler, name, SpanKind.SERVER, () => ({ ...attributes(), ...extra }), parent);
     const root = () => ROOT_CONTEXT;
     const under = (span) => trace.setSpan(ROOT_CONTEXT, span);
@@ -569,7 +660,12 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
       for (const s of ended) batch.add(s);
       const decoded = normalize(decodeProto(batch.finish()), false);
       assert.equal(decoded.length, expected.length, `round ${round}: span count`);
-      for (const want of expected) assert.deepStrictEqual(decoded.find((s) => s.spanId === want.spanId), want, `round ${round}: span ${want.name} ${want.spanId}`);
+      for (const want of expected)
+        assert.deepStrictEqual(
+          decoded.find((s) => s.spanId === want.spanId),
+          want,
+          `round ${round}: span ${want.name} ${want.spanId}`,
+        );
     }
   });
 
@@ -577,7 +673,12 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     const { CLOCK_BASE_SECONDS, CLOCK_BASE_NANOS } = require('../dist/span');
     const { createSampler } = require('../dist/sampler');
     const ended = [];
-    const shared = { resource: resourceA, scope: { name: 'tracing-agent/test' }, processor: { onStart() {}, onEnd: (s) => ended.push(s) }, limits: { ...LIMITS, attributeValueLengthLimit: Infinity } };
+    const shared = {
+      resource: resourceA,
+      scope: { name: 'tracing-agent/test' },
+      processor: { onStart() {}, onEnd: (s) => ended.push(s) },
+      limits: { ...LIMITS, attributeValueLengthLimit: Infinity },
+    };
     const sampler = createSampler({ name: 'always_on', ratio: 1 });
     const base = BigInt(CLOCK_BASE_SECONDS) * 1000000000n + BigInt(CLOCK_BASE_NANOS);
     // Clock readings that put the low half of base + clock just below, at and above 2^32 (a carry into the high half).
@@ -605,7 +706,10 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     for (let i = 0; i < 5000; i++) tracer.startSpan(`span-${i}`, { attributes: { i, path: `/items/${i}`, note: 'ü'.repeat(i % 50) } }, ROOT_CONTEXT).end();
     const decoded = protoSpans(p.ended);
     assert.equal(decoded.length, 5000);
-    assert.deepEqual(decoded.map((s) => s.attributes.i), p.ended.map((_, i) => i));
+    assert.deepEqual(
+      decoded.map((s) => s.attributes.i),
+      p.ended.map((_, i) => i),
+    );
     assert.equal(jsonSpans(p.ended).length, 5000);
 
     assert.equal(encodeTraceRequest([]).length, 0);
@@ -616,8 +720,17 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
   it('OTLP/JSON follows the mapping: lowerCamelCase, hex ids, integer enums, int64 as strings', () => {
     const p = provider(resourceA);
     const tracer = p.getTracer('scope-a', '1.2.3');
-    const parentCtx = trace.setSpanContext(ROOT_CONTEXT, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true });
-    const span = tracer.startSpan('json', { kind: SpanKind.CLIENT, attributes: { n: 7, big: 2 ** 60, d: 1.5, nan: NaN, s: 'x' }, startTime: [1700000000, 1] }, parentCtx);
+    const parentCtx = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: 1,
+      isRemote: true,
+    });
+    const span = tracer.startSpan(
+      'json',
+      { kind: SpanKind.CLIENT, attributes: { n: 7, big: 2 ** 60, d: 1.5, nan: NaN, s: 'x' }, startTime: [1700000000, 1] },
+      parentCtx,
+    );
     span.addEvent('e', { n: -3 }, [1700000000, 2]);
     span.setStatus({ code: SpanStatusCode.ERROR, message: 'bad' });
     span.end([1700000000, 3]);
@@ -676,7 +789,7 @@ describe('test receiver', function () {
   function someSpans() {
     const p = provider(resourceFromAttributes({ 'service.name': 'e2e' }));
     const tracer = p.getTracer('e2e-scope', '0.0.1');
-    const root = tracer.startSpan('root', { kind: SpanKind.SERVER, attributes: { 'ü': '🚀', n: 1 } }, ROOT_CONTEXT);
+    const root = tracer.startSpan('root', { kind: SpanKind.SERVER, attributes: { ü: '🚀', n: 1 } }, ROOT_CONTEXT);
     tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root)).end();
     root.end();
     return p.ended;
@@ -685,17 +798,27 @@ describe('test receiver', function () {
   it('decodes gzip-compressed protobuf and JSON posts, answers an empty ExportTraceServiceResponse, records headers', async () => {
     receiver = await startReceiver();
     const spans = someSpans();
-    const proto = await post(receiver.endpoint, zlib.gzipSync(encodeTraceRequest(spans)), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip', 'x-tenant': 'acme' });
+    const proto = await post(receiver.endpoint, zlib.gzipSync(encodeTraceRequest(spans)), {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'gzip',
+      'x-tenant': 'acme',
+    });
     assert.equal(proto.status, 200);
     assert.equal(proto.body.length, 0);
-    const json = await post(receiver.endpoint, zlib.gzipSync(encodeTraceRequestJson(spans)), { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    const json = await post(receiver.endpoint, zlib.gzipSync(encodeTraceRequestJson(spans)), {
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+    });
     assert.equal(json.status, 200);
     assert.equal(json.body.toString(), '{}');
 
     const received = await receiver.waitForSpans(4);
     const [fromProto, fromJson] = [received.slice(0, 2), received.slice(2)];
     for (const want of spans.map((s) => expectedSpan(s, { flags: TraceFlags.SAMPLED | HAS_IS_REMOTE }))) {
-      assert.deepStrictEqual(fromProto.find((s) => s.spanId === want.spanId), want);
+      assert.deepStrictEqual(
+        fromProto.find((s) => s.spanId === want.spanId),
+        want,
+      );
     }
     assert.deepStrictEqual(fromJson, fromProto, 'JSON and protobuf decode alike');
 
@@ -718,7 +841,10 @@ describe('test receiver', function () {
     const body = encodeTraceRequest(someSpans());
     assert.equal((await post(receiver.endpoint, body, { 'content-type': 'application/x-protobuf' })).status, 503);
     assert.equal(receiver.spans.length, 0);
-    assert.deepEqual(receiver.requests.map((r) => [r.status, r.spanCount]), [[503, 2]]);
+    assert.deepEqual(
+      receiver.requests.map((r) => [r.status, r.spanCount]),
+      [[503, 2]],
+    );
     receiver.setStatus(200);
     assert.equal((await post(receiver.endpoint, body, { 'content-type': 'application/x-protobuf' })).status, 200);
     await assert.rejects(receiver.waitForSpans(3, 200), /waited 200 ms for 3 spans; got 2 spans in 2 requests: e2e:child\(1\), e2e:root\(2\)/);

@@ -27,7 +27,10 @@ const server = http.createServer((req, res) => res.end('ok')).listen(0, '127.0.0
 });
 `,
     );
-    fs.writeFileSync(path.join(dir, 'api.cjs'), `const agent = require('tracing-agent'); console.log(typeof agent.start, typeof agent.flush, typeof agent.shutdown);`);
+    fs.writeFileSync(
+      path.join(dir, 'api.cjs'),
+      `const agent = require('tracing-agent'); console.log(typeof agent.start, typeof agent.flush, typeof agent.shutdown);`,
+    );
     receiver = await startReceiver();
   });
 
@@ -36,7 +39,10 @@ const server = http.createServer((req, res) => res.end('ok')).listen(0, '127.0.0
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const flag of [['--import', 'tracing-agent/register'], ['-r', 'tracing-agent/register']]) {
+  for (const flag of [
+    ['--import', 'tracing-agent/register'],
+    ['-r', 'tracing-agent/register'],
+  ]) {
     it(`traces an ESM app preloaded with ${flag.join(' ')}`, async () => {
       receiver.reset();
       // Asynchronously: the receiver lives in this process and must be free to answer.
@@ -103,7 +109,7 @@ const server = http.createServer((req, res) => res.end('ok')).listen(0, '127.0.0
       assert.ok(!fs.existsSync(cacheDir()));
     });
 
-    it('where the package cannot hold it: a private directory of the user\'s under TMPDIR, never one others can write to', async () => {
+    it("where the package cannot hold it: a private directory of the user's under TMPDIR, never one others can write to", async () => {
       // The package's place for it is taken (as a read-only install would refuse it).
       fs.rmSync(cacheDir(), { recursive: true, force: true });
       fs.writeFileSync(cacheDir(), 'not a directory');

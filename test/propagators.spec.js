@@ -219,7 +219,10 @@ describe('propagators: parsing, good and malformed headers', () => {
     const p = createPropagator(['jaeger']);
     const ctx = p.extract(ROOT_CONTEXT, { 'uberctx-Tenant': 'acme%20inc', 'uberctx-': 'x', other: 'y' }, getter);
     const baggage = /** @type {import('@opentelemetry/api').Baggage} */ (ctx.getValue(BAGGAGE_KEY));
-    assert.deepEqual(baggage.getAllEntries().map(([k, e]) => [k, e.value]), [['tenant', 'acme inc']]);
+    assert.deepEqual(
+      baggage.getAllEntries().map(([k, e]) => [k, e.value]),
+      [['tenant', 'acme inc']],
+    );
     const out = {};
     p.inject(ctx.setValue(BAGGAGE_KEY, baggage.setEntry('bad key', { value: 'v' })), out, { set: (c, k, v) => (c[k] = v) });
     assert.deepEqual(out, { 'uberctx-tenant': 'acme%20inc' });

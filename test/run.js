@@ -10,7 +10,10 @@ const path = require('node:path');
 const { findNode } = require('./support/node-versions');
 
 const root = path.resolve(__dirname, '..');
-const versions = (process.env.TEST_NODE_VERSIONS || '20,22,24,26').split(',').map((v) => v.trim()).filter(Boolean);
+const versions = (process.env.TEST_NODE_VERSIONS || '20,22,24,26')
+  .split(',')
+  .map((v) => v.trim())
+  .filter(Boolean);
 const mochaArgs = process.argv.slice(2);
 const mocha = require.resolve('mocha/bin/mocha.js');
 
@@ -21,7 +24,10 @@ if (!fs.existsSync(path.join(root, 'dist', 'agent.js'))) {
 
 /** Per-version preparation (native addons built for this Node, …): test/support/prepare-*.js */
 function prepareFor(major, bin) {
-  for (const file of fs.readdirSync(path.join(__dirname, 'support')).filter((f) => /^prepare-.*\.js$/.test(f)).sort()) {
+  for (const file of fs
+    .readdirSync(path.join(__dirname, 'support'))
+    .filter((f) => /^prepare-.*\.js$/.test(f))
+    .sort()) {
     try {
       require(path.join(__dirname, 'support', file))({ major, bin });
     } catch (err) {

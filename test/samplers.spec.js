@@ -99,7 +99,8 @@ describe('samplers: parent-based decisions on an incoming traceparent', function
 
   for (const c of CASES) {
     it(`${c.sampler}: sampled parent ${c.sampled ? 'kept' : 'dropped'}, unsampled parent ${c.unsampled ? 'kept' : 'dropped'}, no parent ${c.root ? 'kept' : 'dropped'}; the decision travels downstream`, async () => {
-      const env = (name, extra = {}) => agentEnv(receiver, { OTEL_SERVICE_NAME: name, OTEL_TRACES_SAMPLER: c.sampler, OTEL_TRACES_SAMPLER_ARG: c.arg, ...extra });
+      const env = (name, extra = {}) =>
+        agentEnv(receiver, { OTEL_SERVICE_NAME: name, OTEL_TRACES_SAMPLER: c.sampler, OTEL_TRACES_SAMPLER_ARG: c.arg, ...extra });
       const backend = await startService(fixture('propagation.cjs'), { env: env('backend') });
       const frontend = await startService(fixture('propagation.cjs'), { env: env('frontend', { DOWNSTREAM_URL: backend.url }) });
       try {

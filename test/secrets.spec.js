@@ -23,7 +23,9 @@ async function collector() {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       bodies.push(Buffer.concat(chunks));
-      res.writeHead(200, { 'content-type': req.headers['content-type'] || 'application/x-protobuf' }).end(req.headers['content-type'] === 'application/json' ? '{}' : '');
+      res
+        .writeHead(200, { 'content-type': req.headers['content-type'] || 'application/x-protobuf' })
+        .end(req.headers['content-type'] === 'application/json' ? '{}' : '');
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
@@ -43,14 +45,31 @@ describe('secrets: nothing secret leaves by default', function () {
 
   const EXPORTERS = [
     { name: 'otlp http/protobuf', sink: collector, env: (port, mark) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://agent:${mark}99@127.0.0.1:${port}` }) },
-    { name: 'otlp http/json', sink: collector, env: (port) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }) },
-    { name: 'otlp + console', sink: collector, env: (port) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_TRACES_EXPORTER: 'otlp,console' }) },
+    {
+      name: 'otlp http/json',
+      sink: collector,
+      env: (port) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }),
+    },
+    {
+      name: 'otlp + console',
+      sink: collector,
+      env: (port) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_TRACES_EXPORTER: 'otlp,console' }),
+    },
     {
       name: 'jaeger http/thrift.binary',
       sink: collector,
-      env: (port, mark) => ({ OTEL_TRACES_EXPORTER: 'jaeger', OTEL_EXPORTER_JAEGER_ENDPOINT: `http://127.0.0.1:${port}/api/traces`, OTEL_EXPORTER_JAEGER_USER: 'me', OTEL_EXPORTER_JAEGER_PASSWORD: `${mark}98` }),
+      env: (port, mark) => ({
+        OTEL_TRACES_EXPORTER: 'jaeger',
+        OTEL_EXPORTER_JAEGER_ENDPOINT: `http://127.0.0.1:${port}/api/traces`,
+        OTEL_EXPORTER_JAEGER_USER: 'me',
+        OTEL_EXPORTER_JAEGER_PASSWORD: `${mark}98`,
+      }),
     },
-    { name: 'jaeger udp/thrift.binary', sink: udpAgent, env: (port) => ({ OTEL_TRACES_EXPORTER: 'jaeger', OTEL_EXPORTER_JAEGER_AGENT_HOST: '127.0.0.1', OTEL_EXPORTER_JAEGER_AGENT_PORT: String(port) }) },
+    {
+      name: 'jaeger udp/thrift.binary',
+      sink: udpAgent,
+      env: (port) => ({ OTEL_TRACES_EXPORTER: 'jaeger', OTEL_EXPORTER_JAEGER_AGENT_HOST: '127.0.0.1', OTEL_EXPORTER_JAEGER_AGENT_PORT: String(port) }),
+    },
   ];
 
   for (const exporter of EXPORTERS) {
@@ -91,19 +110,55 @@ describe('secrets: the rules', () => {
   it('query keys that name a credential, in any common spelling, are redacted; others are kept', () => {
     const { isSensitiveQueryKey, redactQuery } = semconv();
     const secret = [
-      'token', 'refresh_token', 'id_token', 'access_token', 'auth_token', 'X-Amz-Security-Token', 'secret', 'client_secret', 'passwd', 'password',
-      'PassWord', 'pwd', 'api-key', 'api_key', 'apikey', 'key', 'private_key', 'sig', 'signature', 'X-Goog-Signature', 'auth', 'authorization',
-      'code', 'session', 'sessionid', 'session_id', 'JSESSIONID', 'PHPSESSID', 'sid', 'user[password]', 'user[pwd]', 'account.secret', 'jwt',
+      'token',
+      'refresh_token',
+      'id_token',
+      'access_token',
+      'auth_token',
+      'X-Amz-Security-Token',
+      'secret',
+      'client_secret',
+      'passwd',
+      'password',
+      'PassWord',
+      'pwd',
+      'api-key',
+      'api_key',
+      'apikey',
+      'key',
+      'private_key',
+      'sig',
+      'signature',
+      'X-Goog-Signature',
+      'auth',
+      'authorization',
+      'code',
+      'session',
+      'sessionid',
+      'session_id',
+      'JSESSIONID',
+      'PHPSESSID',
+      'sid',
+      'user[password]',
+      'user[pwd]',
+      'account.secret',
+      'jwt',
     ];
     for (const key of secret) assert.equal(isSensitiveQueryKey(key), true, key);
     for (const key of ['page', 'q', 'sort', 'user', 'id', 'lang', 'user[name]', 'redirect']) assert.equal(isSensitiveQueryKey(key), false, key);
-    assert.equal(redactQuery('q=shoes&refresh_token=abc&user%5Bpassword%5D=hunter2&page=2'), 'q=shoes&refresh_token=REDACTED&user%5Bpassword%5D=REDACTED&page=2');
+    assert.equal(
+      redactQuery('q=shoes&refresh_token=abc&user%5Bpassword%5D=hunter2&page=2'),
+      'q=shoes&refresh_token=REDACTED&user%5Bpassword%5D=REDACTED&page=2',
+    );
   });
 
   it('TRACING_AGENT_REDACT_QUERY_KEYS adds rules: exact, prefix, contains', () => {
     const { redactQuery, setRedactedQueryKeys } = semconv();
     setRedactedQueryKeys(['ssn', 'card*', '*iban*', '*_no', 'acct*num']);
-    assert.equal(redactQuery('ssn=1&cardnumber=2&my_iban_x=3&ssn_hint=4&phone_no=5&acct_long_num=6&q=7'), 'ssn=REDACTED&cardnumber=REDACTED&my_iban_x=REDACTED&ssn_hint=4&phone_no=REDACTED&acct_long_num=REDACTED&q=7');
+    assert.equal(
+      redactQuery('ssn=1&cardnumber=2&my_iban_x=3&ssn_hint=4&phone_no=5&acct_long_num=6&q=7'),
+      'ssn=REDACTED&cardnumber=REDACTED&my_iban_x=REDACTED&ssn_hint=4&phone_no=REDACTED&acct_long_num=REDACTED&q=7',
+    );
     // Plain string tests: a hostile key of a megabyte costs microseconds.
     const { isSensitiveQueryKey } = semconv();
     const started = process.hrtime.bigint();

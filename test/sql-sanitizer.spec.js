@@ -75,7 +75,15 @@ describe('SQL sanitiser: no literal survives, whatever its form and place', () =
     mysql: [`'${WORD}'`, `"${WORD}"`, `'\\'${WORD}'`, `"\\"${WORD}"`, `_utf8mb4'${WORD}'`, `N'${WORD}'`, `/* ${WORD} */ ?`, `? # ${WORD}\n`, `? -- ${WORD}\n`],
     sqlite: [`'${WORD}'`, `'it''s ${WORD}'`, `/* ${WORD} */ ?`, `? -- ${WORD}\n`],
   };
-  const numbers = ['4111111111111111', '-4111111111111111', '4111_1111_1111_1111', '4111111111111111.25', '4111111111111111e3', '0x4111111111111111', "X'4111111111111111'"];
+  const numbers = [
+    '4111111111111111',
+    '-4111111111111111',
+    '4111_1111_1111_1111',
+    '4111111111111111.25',
+    '4111111111111111e3',
+    '0x4111111111111111',
+    "X'4111111111111111'",
+  ];
   const shapes = [
     (v) => `SELECT a FROM t WHERE x = ${v} AND y = 1`,
     (v) => `SELECT a FROM t WHERE x IN (${v}, ${v}) ORDER BY a`,
@@ -110,7 +118,10 @@ describe('database error text', () => {
   it('reads each database’s own code, and none for client-side failures', () => {
     assert.equal(dbStatusCode({ code: 'ER_DUP_ENTRY', errno: 1062, sqlState: '23000' }), '1062');
     assert.equal(dbStatusCode({ code: '23505', severity: 'ERROR' }), '23505');
-    assert.equal(dbStatusCode(Object.assign(new Error('UNIQUE constraint failed: t.a'), { name: 'SqliteError', code: 'SQLITE_CONSTRAINT_UNIQUE' })), 'SQLITE_CONSTRAINT_UNIQUE');
+    assert.equal(
+      dbStatusCode(Object.assign(new Error('UNIQUE constraint failed: t.a'), { name: 'SqliteError', code: 'SQLITE_CONSTRAINT_UNIQUE' })),
+      'SQLITE_CONSTRAINT_UNIQUE',
+    );
     class ReplyError extends Error {}
     assert.equal(dbStatusCode(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value')), 'WRONGTYPE');
     assert.equal(dbStatusCode(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', errno: -111 })), undefined);

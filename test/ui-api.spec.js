@@ -60,7 +60,8 @@ describe('ui: the viewer command', function () {
   it('documents its options; a bad option or command is a usage error (status 2)', () => {
     const help = spawnSync(process.execPath, [BIN, 'ui', '--help'], { encoding: 'utf8' });
     assert.equal(help.status, 0);
-    for (const flag of ['--host', '--port', '--otlp-port', '--jaeger-port', '--jaeger-agent-port', '--max-traces', '--data']) assert.match(help.stdout, new RegExp(flag));
+    for (const flag of ['--host', '--port', '--otlp-port', '--jaeger-port', '--jaeger-agent-port', '--max-traces', '--data'])
+      assert.match(help.stdout, new RegExp(flag));
     assert.match(help.stdout, /default 16686/);
     assert.match(help.stdout, /default 4318/);
     assert.match(help.stdout, /default 14268/);
@@ -84,7 +85,10 @@ describe('ui: the viewer command', function () {
     const first = await startViewer();
     try {
       const port = new URL(first.otlp).port;
-      const second = spawnSync(process.execPath, [BIN, 'ui', '--port', '0', '--otlp-port', port, '--jaeger-port', '0', '--jaeger-agent-port', '0'], { encoding: 'utf8', timeout: 10000 });
+      const second = spawnSync(process.execPath, [BIN, 'ui', '--port', '0', '--otlp-port', port, '--jaeger-port', '0', '--jaeger-agent-port', '0'], {
+        encoding: 'utf8',
+        timeout: 10000,
+      });
       assert.equal(second.status, 1);
       assert.match(second.stderr, new RegExp(`127\\.0\\.0\\.1:${port} \\(--otlp-port\\): the port is in use`));
       assert.equal(second.stdout, '');
@@ -117,7 +121,14 @@ describe('ui: receivers and the Jaeger query API', function () {
           kind: 'server',
           startMs: t0,
           durationMs: 42.5,
-          attributes: { 'http.request.method': 'GET', 'http.route': '/order', 'http.response.status_code': 200, 'sample.ratio': 0.25, 'cache.hit': false, 'list.attr': ['a', 'b'] },
+          attributes: {
+            'http.request.method': 'GET',
+            'http.route': '/order',
+            'http.response.status_code': 200,
+            'sample.ratio': 0.25,
+            'cache.hit': false,
+            'list.attr': ['a', 'b'],
+          },
           resource: { 'service.name': 'frontend', 'host.name': 'web-1', 'process.pid': 1234 },
           scope: { name: 'tracing-agent/http', version: '0.1.0' },
         },
@@ -194,7 +205,7 @@ describe('ui: receivers and the Jaeger query API', function () {
 
   after(async () => viewer && viewer.stop());
 
-  it('merges the spans of one trace whatever protocol and service they came in, in Jaeger\'s JSON shape', async () => {
+  it("merges the spans of one trace whatever protocol and service they came in, in Jaeger's JSON shape", async () => {
     const r = await getJson(`${viewer.ui}/api/traces/${t1}`);
     assert.equal(r.status, 200);
     assert.deepEqual(Object.keys(r.body).sort(), ['data', 'errors', 'limit', 'offset', 'total']);
@@ -202,15 +213,33 @@ describe('ui: receivers and the Jaeger query API', function () {
     const trace = r.body.data[0];
     assert.equal(trace.traceID, t1);
     assert.equal(trace.spans.length, 5, 'root, app, db (OTLP); jaeger (HTTP); udp');
-    const services = Object.values(trace.processes).map((p) => p.serviceName).sort();
+    const services = Object.values(trace.processes)
+      .map((p) => p.serviceName)
+      .sort();
     assert.deepEqual(services, ['backend', 'frontend', 'inventory', 'shipping'], 'one process per service, shared by its spans');
     for (const span of trace.spans) {
-      assert.deepEqual(Object.keys(span).sort(), ['duration', 'flags', 'logs', 'operationName', 'processID', 'references', 'spanID', 'startTime', 'tags', 'traceID', 'warnings']);
+      assert.deepEqual(Object.keys(span).sort(), [
+        'duration',
+        'flags',
+        'logs',
+        'operationName',
+        'processID',
+        'references',
+        'spanID',
+        'startTime',
+        'tags',
+        'traceID',
+        'warnings',
+      ]);
       assert.equal(span.traceID, t1);
       assert.ok(trace.processes[span.processID], `process ${span.processID} listed`);
     }
     const starts = trace.spans.map((s) => s.startTime);
-    assert.deepEqual(starts, [...starts].sort((a, b) => a - b), 'spans by start time');
+    assert.deepEqual(
+      starts,
+      [...starts].sort((a, b) => a - b),
+      'spans by start time',
+    );
   });
 
   it('turns OTLP spans into Jaeger spans: typed tags, kind, status, scope, events as logs, links, resource as process', async () => {
@@ -317,9 +346,54 @@ describe('ui: receivers and the Jaeger query API', function () {
     const old = hexId(16);
     before(async () => {
       const at = Date.now() - 5000;
-      await sendOtlp(viewer.otlp, [{ traceId: fast, spanId: hexId(8), name: 'GET /health', kind: 'server', startMs: at, durationMs: 0.4, attributes: { 'http.route': '/health', 'http.response.status_code': 200 }, resource: { 'service.name': 'frontend', 'deployment.environment': 'staging' } }], { protocol: 'proto', compression: 'gzip' });
-      await sendOtlp(viewer.otlp, [{ traceId: slow, spanId: hexId(8), name: 'GET /report', kind: 'server', startMs: at + 1, durationMs: 2500, attributes: { 'http.route': '/report', 'http.response.status_code': 500 }, status: { code: 2 }, resource: { 'service.name': 'frontend' } }], { protocol: 'json' });
-      await sendOtlp(viewer.otlp, [{ traceId: old, spanId: hexId(8), name: 'GET /order', kind: 'server', startMs: Date.now() - 3 * 3600 * 1000, durationMs: 3, resource: { 'service.name': 'frontend' } }], { protocol: 'proto' });
+      await sendOtlp(
+        viewer.otlp,
+        [
+          {
+            traceId: fast,
+            spanId: hexId(8),
+            name: 'GET /health',
+            kind: 'server',
+            startMs: at,
+            durationMs: 0.4,
+            attributes: { 'http.route': '/health', 'http.response.status_code': 200 },
+            resource: { 'service.name': 'frontend', 'deployment.environment': 'staging' },
+          },
+        ],
+        { protocol: 'proto', compression: 'gzip' },
+      );
+      await sendOtlp(
+        viewer.otlp,
+        [
+          {
+            traceId: slow,
+            spanId: hexId(8),
+            name: 'GET /report',
+            kind: 'server',
+            startMs: at + 1,
+            durationMs: 2500,
+            attributes: { 'http.route': '/report', 'http.response.status_code': 500 },
+            status: { code: 2 },
+            resource: { 'service.name': 'frontend' },
+          },
+        ],
+        { protocol: 'json' },
+      );
+      await sendOtlp(
+        viewer.otlp,
+        [
+          {
+            traceId: old,
+            spanId: hexId(8),
+            name: 'GET /order',
+            kind: 'server',
+            startMs: Date.now() - 3 * 3600 * 1000,
+            durationMs: 3,
+            resource: { 'service.name': 'frontend' },
+          },
+        ],
+        { protocol: 'proto' },
+      );
       await traceById(viewer, old);
       await traceById(viewer, slow);
       await traceById(viewer, fast);
@@ -340,7 +414,7 @@ describe('ui: receivers and the Jaeger query API', function () {
       assert.equal(r.body.total, 2);
     });
 
-    it('by tags: a JSON object, key=value pairs (quoted values too), Jaeger\'s tag=key:value; span, process and log fields', async () => {
+    it("by tags: a JSON object, key=value pairs (quoted values too), Jaeger's tag=key:value; span, process and log fields", async () => {
       assert.deepEqual(await find(`tags=${encodeURIComponent('{"http.response.status_code":"500"}')}`), [slow]);
       assert.deepEqual(await find(`tags=${encodeURIComponent('{"error":"true"}')}&service=frontend`), [slow, t1]);
       assert.deepEqual(await find(`tags=${encodeURIComponent('error=true http.route=/report')}`), [slow]);
@@ -385,7 +459,15 @@ describe('ui: receivers and the Jaeger query API', function () {
 
     it('accepts 64-bit Jaeger trace ids and prints them as Jaeger does (16 digits)', async () => {
       const short = hexId(8);
-      const res = await postJaeger(viewer.jaegerHttp, encodeBatch(jaegerBatch({ serviceName: 'legacy', spans: [{ traceId: '0'.repeat(16) + short, spanId: hexId(8), name: 'old-client op', startMs: Date.now() - 10, durationMs: 1 }] })));
+      const res = await postJaeger(
+        viewer.jaegerHttp,
+        encodeBatch(
+          jaegerBatch({
+            serviceName: 'legacy',
+            spans: [{ traceId: '0'.repeat(16) + short, spanId: hexId(8), name: 'old-client op', startMs: Date.now() - 10, durationMs: 1 }],
+          }),
+        ),
+      );
       assert.equal(res.status, 202);
       const r = await eventually(async () => {
         const x = await getJson(`${viewer.ui}/api/traces/${short}`);
@@ -410,7 +492,7 @@ describe('ui: receivers and the Jaeger query API', function () {
     assert.deepEqual(earlier.body.data, []);
   });
 
-  it('pushes an update to the page\'s live stream when spans arrive', async () => {
+  it("pushes an update to the page's live stream when spans arrive", async () => {
     const controller = new AbortController();
     const res = await fetch(`${viewer.ui}/api/live`, { signal: controller.signal });
     const reader = res.body.getReader();
@@ -460,7 +542,25 @@ describe('ui: receivers and the Jaeger query API', function () {
 
     it('OTLP: spans with invalid ids are rejected as a partial success', async () => {
       const body = JSON.stringify({
-        resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'partial' } }] }, scopeSpans: [{ spans: [{ traceId: '00', spanId: 'zz', name: 'bad' }, { traceId: hexId(16), spanId: hexId(8), name: 'good', startTimeUnixNano: String(Date.now() * 1e6), endTimeUnixNano: String(Date.now() * 1e6 + 1000) }] }] }],
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'partial' } }] },
+            scopeSpans: [
+              {
+                spans: [
+                  { traceId: '00', spanId: 'zz', name: 'bad' },
+                  {
+                    traceId: hexId(16),
+                    spanId: hexId(8),
+                    name: 'good',
+                    startTimeUnixNano: String(Date.now() * 1e6),
+                    endTimeUnixNano: String(Date.now() * 1e6 + 1000),
+                  },
+                ],
+              },
+            ],
+          },
+        ],
       });
       const r = await otlp('/v1/traces', body, { 'Content-Type': 'application/json' });
       assert.equal(r.status, 200);
@@ -470,7 +570,9 @@ describe('ui: receivers and the Jaeger query API', function () {
     });
 
     it('Jaeger: malformed Thrift 400, compact protocol 415, wrong path 404; bad UDP datagrams dropped', async () => {
-      const good = encodeBatch(jaegerBatch({ serviceName: 'x', spans: [{ traceId: hexId(16), spanId: hexId(8), name: 'y', startMs: Date.now(), durationMs: 1 }] }));
+      const good = encodeBatch(
+        jaegerBatch({ serviceName: 'x', spans: [{ traceId: hexId(16), spanId: hexId(8), name: 'y', startMs: Date.now(), durationMs: 1 }] }),
+      );
       let r = await postJaeger(viewer.jaegerHttp, good.subarray(0, good.length - 9));
       assert.equal(r.status, 400);
       assert.match(r.body, /Unable to process request body: thrift: truncated/);
@@ -542,7 +644,9 @@ describe('ui: the store', function () {
       for (let i = 0; i < 5; i++) {
         const id = hexId(16);
         ids.push(id);
-        await sendOtlp(viewer.otlp, [{ traceId: id, spanId: hexId(8), name: `op${i}`, startMs: Date.now() - 1000 + i, resource: { 'service.name': 'bounded' } }]);
+        await sendOtlp(viewer.otlp, [
+          { traceId: id, spanId: hexId(8), name: `op${i}`, startMs: Date.now() - 1000 + i, resource: { 'service.name': 'bounded' } },
+        ]);
       }
       const r = await getJson(`${viewer.ui}/api/traces?service=bounded&limit=100`);
       assert.deepEqual(r.body.data.map((t) => t.traceID).sort(), ids.slice(2).sort());
@@ -562,8 +666,23 @@ describe('ui: the store', function () {
     const id = hexId(16);
     try {
       let viewer = await startViewer(['--data', file]);
-      await sendOtlp(viewer.otlp, [{ traceId: id, spanId: hexId(8), name: 'remembered', startMs: Date.now() - 100, durationMs: 7, attributes: { answer: 42 }, resource: { 'service.name': 'persistent' } }]);
-      await postJaeger(viewer.jaegerHttp, encodeBatch(jaegerBatch({ serviceName: 'persistent-jaeger', spans: [{ traceId: id, spanId: hexId(8), name: 'also', startMs: Date.now() - 90, durationMs: 1 }] })));
+      await sendOtlp(viewer.otlp, [
+        {
+          traceId: id,
+          spanId: hexId(8),
+          name: 'remembered',
+          startMs: Date.now() - 100,
+          durationMs: 7,
+          attributes: { answer: 42 },
+          resource: { 'service.name': 'persistent' },
+        },
+      ]);
+      await postJaeger(
+        viewer.jaegerHttp,
+        encodeBatch(
+          jaegerBatch({ serviceName: 'persistent-jaeger', spans: [{ traceId: id, spanId: hexId(8), name: 'also', startMs: Date.now() - 90, durationMs: 1 }] }),
+        ),
+      );
       const before = (await getJson(`${viewer.ui}/api/traces/${id}`)).body;
       assert.equal((await viewer.stop()).code, 0);
       assert.ok(fs.statSync(file).size > 0);
@@ -595,11 +714,22 @@ describe('ui: the agent → viewer → query API', function () {
     let backend;
     let frontend;
     try {
-      backend = await startService(fixture('service.cjs'), { env: agentEnv(null, { OTEL_SERVICE_NAME: 'backend', OTEL_TRACES_EXPORTER: 'jaeger', OTEL_EXPORTER_JAEGER_ENDPOINT: viewer.jaegerHttp }) });
-      frontend = await startService(fixture('service.cjs'), {
-        env: agentEnv(null, { OTEL_SERVICE_NAME: 'frontend', OTEL_TRACES_EXPORTER: 'jaeger', OTEL_EXPORTER_JAEGER_AGENT_HOST: '127.0.0.1', OTEL_EXPORTER_JAEGER_AGENT_PORT: udpPort, DOWNSTREAM_URL: backend.url }),
+      backend = await startService(fixture('service.cjs'), {
+        env: agentEnv(null, { OTEL_SERVICE_NAME: 'backend', OTEL_TRACES_EXPORTER: 'jaeger', OTEL_EXPORTER_JAEGER_ENDPOINT: viewer.jaegerHttp }),
       });
-      const client = await runNode([fixture('client.cjs')], { flag: 'import', env: agentEnv({ url: viewer.otlp }, { OTEL_SERVICE_NAME: 'client', TARGET_URL: `${frontend.url}/order` }) });
+      frontend = await startService(fixture('service.cjs'), {
+        env: agentEnv(null, {
+          OTEL_SERVICE_NAME: 'frontend',
+          OTEL_TRACES_EXPORTER: 'jaeger',
+          OTEL_EXPORTER_JAEGER_AGENT_HOST: '127.0.0.1',
+          OTEL_EXPORTER_JAEGER_AGENT_PORT: udpPort,
+          DOWNSTREAM_URL: backend.url,
+        }),
+      });
+      const client = await runNode([fixture('client.cjs')], {
+        flag: 'import',
+        env: agentEnv({ url: viewer.otlp }, { OTEL_SERVICE_NAME: 'client', TARGET_URL: `${frontend.url}/order` }),
+      });
       assert.equal(client.code, 0, client.stderr);
       await Promise.all([frontend.stop(), backend.stop()]);
       const trace = await eventually(
@@ -616,7 +746,7 @@ describe('ui: the agent → viewer → query API', function () {
       const app = trace.spans.find((s) => s.operationName === 'processOrder');
       assert.equal(svc(app), 'frontend');
       assert.equal(svc(parentOf(app)), 'frontend');
-      assert.equal(svc(parentOf(parentOf(app))), 'client', 'the frontend server span is the client span\'s child');
+      assert.equal(svc(parentOf(parentOf(app))), 'client', "the frontend server span is the client span's child");
       const backendServers = trace.spans.filter((s) => svc(s) === 'backend');
       assert.equal(backendServers.length, 2);
       for (const s of backendServers) assert.equal(parentOf(parentOf(s)), app, 'backend spans under the frontend client calls under processOrder');
@@ -634,7 +764,11 @@ describe('ui: the agent → viewer → query API', function () {
 
   it('`npm run demo -- --once` traces two services and a database into its own viewer, and exits 0', async () => {
     const result = await new Promise((resolve) => {
-      const child = spawn(process.execPath, [path.join(ROOT, 'demo', 'run.js'), '--once', '--port', '0'], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [path.join(ROOT, 'demo', 'run.js'), '--once', '--port', '0'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
@@ -646,10 +780,15 @@ describe('ui: the agent → viewer → query API', function () {
     assert.match(result.out, /holds the 6 traces of these requests \(\d+ spans, 1 with errors\)/);
   });
 
-  it('spans from the agent in the demo\'s services read back with HTTP and SQL detail', async () => {
+  it("spans from the agent in the demo's services read back with HTTP and SQL detail", async () => {
     const viewer = await startViewer();
     try {
-      const demo = spawnSync(process.execPath, [path.join(ROOT, 'demo', 'run.js'), '--once', '--viewer', viewer.ui, '--otlp', viewer.otlp], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeout: 45000 });
+      const demo = spawnSync(process.execPath, [path.join(ROOT, 'demo', 'run.js'), '--once', '--viewer', viewer.ui, '--otlp', viewer.otlp], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        timeout: 45000,
+      });
       assert.equal(demo.status, 0, demo.stdout + demo.stderr);
       const failed = (await getJson(`${viewer.ui}/api/traces?service=frontend&tags=${encodeURIComponent('{"error":"true"}')}`)).body.data;
       assert.equal(failed.length, 1);
@@ -663,13 +802,28 @@ describe('ui: the agent → viewer → query API', function () {
       assert.match(String(tagsOf(sql.tags)['db.query.text']), /UPDATE accounts/);
       assert.equal(tagsOf(sql.tags).error, true);
       const deps = (await getJson(`${viewer.ui}/api/dependencies?endTs=${Date.now()}&lookback=600000`)).body.data;
-      assert.ok(deps.some((d) => d.parent === 'frontend' && d.child === 'backend' && d.callCount >= 6), JSON.stringify(deps));
-      assert.ok(deps.some((d) => d.parent === 'backend' && d.child === 'sqlite'), JSON.stringify(deps));
+      assert.ok(
+        deps.some((d) => d.parent === 'frontend' && d.child === 'backend' && d.callCount >= 6),
+        JSON.stringify(deps),
+      );
+      assert.ok(
+        deps.some((d) => d.parent === 'backend' && d.child === 'sqlite'),
+        JSON.stringify(deps),
+      );
       // The queue hop (RabbitMQ runs wherever the tests do): the broker a node between the two services.
-      assert.ok(deps.some((d) => d.parent === 'frontend' && d.child === 'rabbitmq' && d.callCount >= 5), JSON.stringify(deps));
-      assert.ok(deps.some((d) => d.parent === 'rabbitmq' && d.child === 'worker' && d.callCount >= 5), JSON.stringify(deps));
+      assert.ok(
+        deps.some((d) => d.parent === 'frontend' && d.child === 'rabbitmq' && d.callCount >= 5),
+        JSON.stringify(deps),
+      );
+      assert.ok(
+        deps.some((d) => d.parent === 'rabbitmq' && d.child === 'worker' && d.callCount >= 5),
+        JSON.stringify(deps),
+      );
       assert.ok(!deps.some((d) => d.parent === 'frontend' && d.child === 'worker'), 'no edge around the broker');
-      assert.ok(deps.some((d) => d.parent === 'worker' && d.child === 'postgresql'), JSON.stringify(deps));
+      assert.ok(
+        deps.some((d) => d.parent === 'worker' && d.child === 'postgresql'),
+        JSON.stringify(deps),
+      );
       const ops = (await getJson(`${viewer.ui}/api/operations?service=frontend&spanKind=internal`)).body.data.map((o) => o.name);
       assert.deepEqual(ops, ['processOrder', 'processPayment']);
     } finally {

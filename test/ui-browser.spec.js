@@ -65,7 +65,16 @@ if (!CHROMIUM) {
             tags: { hostname: 'batch-7', 'jaeger.version': 'Node-3.19.0' },
             spans: [
               { traceId, spanId: root, name: 'nightly-invoices', startMs: now, durationMs: 48, tags: { 'span.kind': 'server', 'invoice.count': 3 } },
-              { traceId, spanId: hexId(8), parentSpanId: root, name: 'render pdf', startMs: now + 2, durationMs: 30, tags: {}, logs: [{ atMs: now + 20, fields: { event: 'font cache miss' } }] },
+              {
+                traceId,
+                spanId: hexId(8),
+                parentSpanId: root,
+                name: 'render pdf',
+                startMs: now + 2,
+                durationMs: 30,
+                tags: {},
+                logs: [{ atMs: now + 20, fields: { event: 'font cache miss' } }],
+              },
             ],
           }),
         ),
@@ -138,12 +147,22 @@ if (!CHROMIUM) {
       const total = Number(await page.locator('#span-count').textContent());
       assert.ok(total >= 9, `an order trace has at least 9 spans, got ${total}`);
       assert.equal(await page.locator('.span-row').count(), total, 'one row per span');
-      const rows = await page.locator('.span-row').evaluateAll((els) => els.map((e) => ({ service: e.dataset.service, depth: Number(e.dataset.depth), text: e.textContent })));
+      const rows = await page
+        .locator('.span-row')
+        .evaluateAll((els) => els.map((e) => ({ service: e.dataset.service, depth: Number(e.dataset.depth), text: e.textContent })));
       assert.equal(rows[0].depth, 0);
       assert.match(rows[0].text, /frontend.*GET/);
-      assert.ok(rows.some((r) => r.service === 'backend' && r.depth >= 3), 'backend spans nested under the frontend client spans');
-      assert.ok(rows.some((r) => /processOrder/.test(r.text) && r.depth === 1), 'the app span under the server span');
-      const colours = await page.locator('.span-row .bar').evaluateAll((els) => [...new Set(els.map((e) => e.ownerDocument.defaultView.getComputedStyle(e).backgroundColor))]);
+      assert.ok(
+        rows.some((r) => r.service === 'backend' && r.depth >= 3),
+        'backend spans nested under the frontend client spans',
+      );
+      assert.ok(
+        rows.some((r) => /processOrder/.test(r.text) && r.depth === 1),
+        'the app span under the server span',
+      );
+      const colours = await page
+        .locator('.span-row .bar')
+        .evaluateAll((els) => [...new Set(els.map((e) => e.ownerDocument.defaultView.getComputedStyle(e).backgroundColor))]);
       assert.ok(colours.length >= 2, `one colour per service, got ${colours}`);
       assert.ok((await page.locator('.span-row .cp').count()) >= 2, 'critical path segments drawn');
 
@@ -201,7 +220,11 @@ if (!CHROMIUM) {
       await eventually(async () => page.locator('#live:not(.off)').count());
       const before = await page.locator('.result').count();
       const traceId = hexId(16);
-      await sendOtlp(viewer.otlp, [{ traceId, spanId: hexId(8), name: 'GET /late', kind: 'server', startMs: Date.now() - 5, durationMs: 3, resource: { 'service.name': 'late-comer' } }], { protocol: 'json' });
+      await sendOtlp(
+        viewer.otlp,
+        [{ traceId, spanId: hexId(8), name: 'GET /late', kind: 'server', startMs: Date.now() - 5, durationMs: 3, resource: { 'service.name': 'late-comer' } }],
+        { protocol: 'json' },
+      );
       await page.waitForSelector(`.result[data-trace-id="${traceId}"]`, { timeout: 10000 });
       assert.equal(await page.locator('.result').count(), Math.min(before + 1, 20));
       assert.ok((await page.locator('#service option', { hasText: 'late-comer' }).count()) === 1, 'the new service is offered');
@@ -209,7 +232,10 @@ if (!CHROMIUM) {
 
     it('logged no errors in the browser console', () => {
       // The one 400 is the search with the malformed duration above, answered as it should be.
-      assert.deepEqual(consoleErrors.filter((e) => !/status of 400/.test(e)), []);
+      assert.deepEqual(
+        consoleErrors.filter((e) => !/status of 400/.test(e)),
+        [],
+      );
     });
   });
 }

@@ -128,7 +128,8 @@ function declaredOnly(url, type, length) {
   });
 }
 
-const postOtlp = (viewer, body, type = 'application/x-protobuf', headers = {}) => request(`${viewer.otlp}/v1/traces`, { headers: { 'content-type': type, ...headers }, body });
+const postOtlp = (viewer, body, type = 'application/x-protobuf', headers = {}) =>
+  request(`${viewer.otlp}/v1/traces`, { headers: { 'content-type': type, ...headers }, body });
 const getJson = async (url, headers = {}) => {
   const res = await request(url, { method: 'GET', headers });
   return { ...res, json: res.status === 200 ? JSON.parse(res.body) : undefined };
@@ -192,11 +193,20 @@ describe('viewer: hostile input, floods, and the browser', function () {
           assert.match(res.body.toString('latin1'), /attributes over the limit dropped/);
         }
         // OTLP/JSON: as large as it is accepted (a 128th of --max-memory), of empty attributes; past that 413.
-        const jsonSpan = (n) => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: id(16).toString('hex'), spanId: id(8).toString('hex'), name: 'j', attributes: new Array(n).fill({}) }] }] }] });
+        const jsonSpan = (n) =>
+          JSON.stringify({
+            resourceSpans: [
+              { scopeSpans: [{ spans: [{ traceId: id(16).toString('hex'), spanId: id(8).toString('hex'), name: 'j', attributes: new Array(n).fill({}) }] }] },
+            ],
+          });
         const json = await postOtlp(viewer, Buffer.from(jsonSpan(600000)), 'application/json');
         assert.equal(json.status, 200, String(json.body));
         assert.match(JSON.parse(json.body).partialSuccess.errorMessage, /attributes over the limit dropped/);
-        assert.equal(await declaredOnly(`${viewer.otlp}/v1/traces`, 'application/json', 4 * MiB), 413, 'a larger JSON body is refused from its declared length');
+        assert.equal(
+          await declaredOnly(`${viewer.otlp}/v1/traces`, 'application/json', 4 * MiB),
+          413,
+          'a larger JSON body is refused from its declared length',
+        );
         // Jaeger Thrift over HTTP: 16 million empty tags.
         for (let i = 0; i < 3; i++) {
           const res = await request(viewer.jaegerHttp, { headers: { 'content-type': 'application/x-thrift' }, body: thriftBatch(16 * MiB - 200) });
@@ -229,7 +239,13 @@ describe('viewer: hostile input, floods, and the browser', function () {
       for (let r = 0; r < 150; r++) {
         const traces = Array.from({ length: 4 }, () => id(16));
         last = traces[3].toString('hex');
-        const res = await postOtlp(viewer, pbRequest(traces.map((traceId) => pbSpan({ traceId, extra: attrs })), 'big'));
+        const res = await postOtlp(
+          viewer,
+          pbRequest(
+            traces.map((traceId) => pbSpan({ traceId, extra: attrs })),
+            'big',
+          ),
+        );
         assert.equal(res.status, 200, String(res.body));
         peak = Math.max(peak, rssBytes(pid));
       }
@@ -294,7 +310,9 @@ describe('viewer: hostile input, floods, and the browser', function () {
           setImmediate(burst);
         })();`;
       const longest = await longestWait(`${viewer.ui}/api/services`, async () => {
-        const child = require('node:child_process').spawn(process.execPath, ['-e', flood, emitBatch(thriftBatch(60000)).toString('base64')], { stdio: 'ignore' });
+        const child = require('node:child_process').spawn(process.execPath, ['-e', flood, emitBatch(thriftBatch(60000)).toString('base64')], {
+          stdio: 'ignore',
+        });
         await new Promise((resolve) => child.on('close', resolve));
       });
       assert.ok(longest < 250, `a query waited ${Math.round(longest)} ms`);
@@ -311,7 +329,20 @@ describe('viewer: hostile input, floods, and the browser', function () {
     const line = (traceId, size) =>
       JSON.stringify({
         process: { serviceName: 'from-file', tags: [] },
-        spans: [{ traceID: traceId, spanID: '00000000000000a1', flags: 1, operationName: 'old', references: [], startTime: Date.now() * 1000, duration: 5, tags: [{ key: 'blob', type: 'string', value: 'x'.repeat(size) }], logs: [], warnings: null }],
+        spans: [
+          {
+            traceID: traceId,
+            spanID: '00000000000000a1',
+            flags: 1,
+            operationName: 'old',
+            references: [],
+            startTime: Date.now() * 1000,
+            duration: 5,
+            tags: [{ key: 'blob', type: 'string', value: 'x'.repeat(size) }],
+            logs: [],
+            warnings: null,
+          },
+        ],
       }) + '\n';
 
     it('a data file over 512 MiB is read line by line: the viewer starts and shows its newest traces', async () => {
@@ -339,7 +370,10 @@ describe('viewer: hostile input, floods, and the browser', function () {
       assert.equal((await getJson(`${viewer.ui}/api/traces/${good}`)).status, 200);
       assert.ok(!fs.existsSync(`${file}.999999.tmp`), 'the stale temporary file is gone');
       assert.equal(fs.readFileSync(`${file}.unreadable`, 'utf8'), `{not json\n${'\u0000'.repeat(10)}\n`);
-      const warnings = viewer.output().stderr.split('\n').filter((l) => l.includes('unreadable'));
+      const warnings = viewer
+        .output()
+        .stderr.split('\n')
+        .filter((l) => l.includes('unreadable'));
       assert.equal(warnings.length, 1, viewer.output().stderr);
       // 6 MiB of spans into a file of at most 2 MiB: the oldest go.
       for (let r = 0; r < 12; r++) {
@@ -358,10 +392,16 @@ describe('viewer: hostile input, floods, and the browser', function () {
       const body = pbRequest([pbSpan()]);
       const evil = await postOtlp(plain, body, 'application/x-protobuf', { origin: 'http://evil.example' });
       assert.equal(evil.headers['access-control-allow-origin'], undefined);
-      const preflight = await request(`${plain.otlp}/v1/traces`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+      const preflight = await request(`${plain.otlp}/v1/traces`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+      });
       assert.equal(preflight.headers['access-control-allow-origin'], undefined);
       const open = await start(['--cors-origin', 'http://app.example:3000']);
-      const allowed = await request(`${open.otlp}/v1/traces`, { method: 'OPTIONS', headers: { origin: 'http://app.example:3000', 'access-control-request-method': 'POST' } });
+      const allowed = await request(`${open.otlp}/v1/traces`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://app.example:3000', 'access-control-request-method': 'POST' },
+      });
       assert.equal(allowed.status, 204);
       assert.equal(allowed.headers['access-control-allow-origin'], 'http://app.example:3000');
       assert.equal((await postOtlp(open, body, 'application/x-protobuf', { origin: 'http://evil.example' })).headers['access-control-allow-origin'], undefined);
@@ -376,7 +416,11 @@ describe('viewer: hostile input, floods, and the browser', function () {
       assert.equal((await getJson(`${viewer.ui}/api/services`, { host: `localhost:${port}` })).status, 200);
       assert.equal((await getJson(`${viewer.ui}/api/services`, { host: `127.0.0.1:${port}` })).status, 200);
       const all = await start(['--host', '0.0.0.0']);
-      assert.equal((await getJson(`http://127.0.0.1:${new URL(all.ui).port}/api/services`, { host: 'my-laptop.lan' })).status, 200, '--host 0.0.0.0 answers any name');
+      assert.equal(
+        (await getJson(`http://127.0.0.1:${new URL(all.ui).port}/api/services`, { host: 'my-laptop.lan' })).status,
+        200,
+        '--host 0.0.0.0 answers any name',
+      );
     });
 
     it('malformed paths and deep nesting are 400, with no stack trace on stderr', async () => {

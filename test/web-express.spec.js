@@ -33,7 +33,10 @@ describe('express', function () {
   let receiver;
   const [oldest, newest] = oldestAndNewest('express');
   // Node 24 removed ServerResponse#_headers, which express 4.9's `fresh` reads: it answers 500 there, agent or not.
-  const oldestSkip = Number(process.versions.node.split('.')[0]) >= 24 ? `express ${oldest.version} reads res._headers, which Node ${process.versions.node} no longer has (it fails without the agent too)` : oldest.skip;
+  const oldestSkip =
+    Number(process.versions.node.split('.')[0]) >= 24
+      ? `express ${oldest.version} reads res._headers, which Node ${process.versions.node} no longer has (it fails without the agent too)`
+      : oldest.skip;
   const variants = [
     { ...oldest, skip: oldestSkip, file: 'express-app.cjs', flag: 'require' },
     { label: 'express 4 (newest 4.x)', version: '4', skip: '', file: 'express-app.mjs', flag: 'import' },
@@ -74,7 +77,10 @@ describe('express', function () {
         );
         // A database error's quoted values never leave the process.
         assert.equal(exceptionOf(at, '/boom/db')['exception.message'], 'Duplicate entry ? for key ?');
-        assert.ok(!JSON.stringify(servers.map((s) => [s.attributes, s.events.map((e) => e.attributes), s.status])).includes('alice@example.com'), 'no quoted value anywhere');
+        assert.ok(
+          !JSON.stringify(servers.map((s) => [s.attributes, s.events.map((e) => e.attributes), s.status])).includes('alice@example.com'),
+          'no quoted value anywhere',
+        );
         for (const url of ['/users/7', '/nothing/here']) assert.equal(at(url).events.length, 0, `${url}: no event`);
       } finally {
         await svc.stop();

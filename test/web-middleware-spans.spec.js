@@ -72,9 +72,13 @@ describe('middleware and handler spans (TRACING_AGENT_MIDDLEWARE_SPANS=true)', f
   }
 
   for (const [name, file, env] of /** @type {Array<[string, string, () => Record<string, string>]>} */ ([
-    ['express (the repository\'s)', 'express-app.cjs', () => ({})],
+    ["express (the repository's)", 'express-app.cjs', () => ({})],
     [`@hapi/hapi ${newest('@hapi/hapi')}`, 'hapi-app.cjs', () => ({ HAPI_MODULE: packageAt('@hapi/hapi', 'latest') })],
-    [`koa ${newest('koa')} with @koa/router ${newest('@koa/router')}`, 'koa-app.cjs', () => ({ KOA_MODULE: packageAt('koa', 'latest'), ROUTER_MODULE: packageAt('@koa/router', 'latest') })],
+    [
+      `koa ${newest('koa')} with @koa/router ${newest('@koa/router')}`,
+      'koa-app.cjs',
+      () => ({ KOA_MODULE: packageAt('koa', 'latest'), ROUTER_MODULE: packageAt('@koa/router', 'latest') }),
+    ],
   ])) {
     it(`${name}: what a handler calls is a child of its span`, async () => {
       if (file === 'express-app.cjs') projectPackage('express');
@@ -91,7 +95,10 @@ describe('middleware and handler spans (TRACING_AGENT_MIDDLEWARE_SPANS=true)', f
 
   const koas = oldestAndNewest('koa');
   const routers = oldestAndNewest('@koa/router');
-  for (const [koa, router] of [[koas[0], routers[0]], [koas[1], routers[1]]]) {
+  for (const [koa, router] of [
+    [koas[0], routers[0]],
+    [koas[1], routers[1]],
+  ]) {
     const title = `${koa.label} with ${router.label}: a span per middleware and router's middleware, each inside the one before (koa's onion), and one per route handler named by the route; an error marks its handler's span`;
     if (koa.skip || router.skip) {
       it.skip(`${title} (skipped: ${koa.skip || router.skip})`, () => {});
@@ -112,10 +119,10 @@ describe('middleware and handler spans (TRACING_AGENT_MIDDLEWARE_SPANS=true)', f
       assert.ok(inner, 'the second inside the first');
       const own = internal.find((s) => s.name === 'middleware - v1Middleware');
       assert.ok(own, names);
-      assert.equal(own.parentSpanId, inner.spanId, 'the router\'s middleware inside its router');
+      assert.equal(own.parentSpanId, inner.spanId, "the router's middleware inside its router");
       const handler = internal.find((s) => s.name === 'request handler - /v1/orgs/:orgId/members/:member');
       assert.ok(handler, names);
-      assert.equal(handler.parentSpanId, own.spanId, 'the handler after (inside) the router\'s middleware');
+      assert.equal(handler.parentSpanId, own.spanId, "the handler after (inside) the router's middleware");
       assert.equal(handler.attributes['http.route'], '/v1/orgs/:orgId/members/:member');
       assert.equal(handler.attributes['koa.type'], 'router');
       receiver.reset();

@@ -39,7 +39,15 @@ const HANDLERS = {
 function nestSet(version) {
   // platform-fastify 11.0.0 to 11.0.2 declare a peer range of Nest 10: 11.0.3 is the first that installs beside core 11.0.0.
   const fastify = version === '11.0.0' ? '11.0.3' : version;
-  return () => packageSetAt(`nest-${version}`, [`@nestjs/core@${version}`, `@nestjs/common@${version}`, `@nestjs/platform-express@${version}`, `@nestjs/platform-fastify@${fastify}`, 'reflect-metadata@0.2', 'rxjs@7']);
+  return () =>
+    packageSetAt(`nest-${version}`, [
+      `@nestjs/core@${version}`,
+      `@nestjs/common@${version}`,
+      `@nestjs/platform-express@${version}`,
+      `@nestjs/platform-fastify@${fastify}`,
+      'reflect-metadata@0.2',
+      'rxjs@7',
+    ]);
 }
 
 /** A main file in a new folder under `root`, with `modules` as its node_modules, running fixtures/web/`file`. */

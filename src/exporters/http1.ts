@@ -195,7 +195,10 @@ class Connection {
       const colon = line.indexOf(':');
       if (colon <= 0) continue;
       const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim().toLowerCase();
+      const value = line
+        .slice(colon + 1)
+        .trim()
+        .toLowerCase();
       if (name === 'content-length') length = Number(value);
       else if (name === 'transfer-encoding') chunked = value.split(',').pop()!.trim() === 'chunked';
       else if (name === 'retry-after') this.retryAfterMs = parseRetryAfter(value);

@@ -13,7 +13,6 @@ import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import { STATUS_UNSET } from '../otel-constants';
 import { groupSpans, resourceAttributes, scopeKey, type Resource, type Scope } from './otlp-common';
 
-
 const TWO_63 = 9223372036854775808;
 // Span.flags bits 8 and 9: "is_remote is known", "is remote" (see otlp-proto.ts).
 const FLAGS_HAS_IS_REMOTE = 0x100;

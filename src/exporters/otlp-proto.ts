@@ -18,7 +18,6 @@ import { STATUS_UNSET, TRACE_FLAG_SAMPLED } from '../otel-constants';
 import { AgentSpan, CLOCK_BASE_NANOS, CLOCK_BASE_SECONDS } from '../span';
 import { resourceAttributes, scopeKey, type Resource, type Scope } from './otlp-common';
 
-
 // ---------------------------------------------------------------------------
 // Field tags: (field number << 3) | wire type, precomputed. Wire types:
 // 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32.
@@ -771,7 +770,17 @@ function keepTemplate(stream: SpanStream, span: AgentSpan, start: number, startT
   const length = size - 3;
   // (A length that did not take exactly two bytes moved the content: the offsets would not hold.)
   if (length < 0x80 || size > TEMPLATE_MAX || hasExtras(span)) return;
-  const template = (stream.template ??= { bytes: new Uint8Array(0), name: '', parent: 0, statusCode: 0, statusMessage: undefined, keys: [], values: [], startTimeAt: 0, misses: 0 });
+  const template = (stream.template ??= {
+    bytes: new Uint8Array(0),
+    name: '',
+    parent: 0,
+    statusCode: 0,
+    statusMessage: undefined,
+    keys: [],
+    values: [],
+    startTimeAt: 0,
+    misses: 0,
+  });
   const attributes = span.attributes;
   let count = 0;
   for (const key in attributes) {
@@ -843,7 +852,6 @@ function scopeEntry(scope: Scope): ScopeEntry {
   }
   return entry;
 }
-
 
 // ---------------------------------------------------------------------------
 
@@ -961,7 +969,8 @@ export class ProtoBatch {
     const plan: { resource: Buffer; schemaUrl: string | undefined; scopes: { chunk: Chunk; size: number }[]; size: number }[] = [];
     let total = 0;
     for (const byScope of this.groups.values()) {
-      for (const chunk of byScope.values()) if (chunkSizes.size < 256 || chunkSizes.has(chunk.scope.key)) chunkSizes.set(chunk.scope.key, Math.min(chunk.buf.length, MAX_PRESIZE));
+      for (const chunk of byScope.values())
+        if (chunkSizes.size < 256 || chunkSizes.has(chunk.scope.key)) chunkSizes.set(chunk.scope.key, Math.min(chunk.buf.length, MAX_PRESIZE));
     }
     for (const [resource, byScope] of this.groups) {
       const entry = { resource: resourceField(resource), schemaUrl: resource.schemaUrl || undefined, scopes: [] as { chunk: Chunk; size: number }[], size: 0 };

@@ -112,7 +112,17 @@ export class OtlpExporter implements Exporter {
       return true;
     }
     const why = `${result.error ?? `HTTP ${result.status}`} from ${this.target} at exit`;
-    countDropped(result.timedOut ? 'timeout' : result.status === 413 ? 'too_large' : result.status !== undefined && result.status < 500 && result.status !== 429 ? 'rejected' : 'unavailable', count, why);
+    countDropped(
+      result.timedOut
+        ? 'timeout'
+        : result.status === 413
+          ? 'too_large'
+          : result.status !== undefined && result.status < 500 && result.status !== 429
+            ? 'rejected'
+            : 'unavailable',
+      count,
+      why,
+    );
     return false;
   }
 }

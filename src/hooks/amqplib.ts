@@ -62,7 +62,8 @@ interface PublishFields {
 function wrapSendMessage(original: Fn): Fn {
   return function sendMessage(this: AmqpChannel, fields: PublishFields, properties: PublishFields, content: unknown) {
     const parent = activeContext();
-    if (!guard.enabled || isTracingSuppressed(parent) || properties === null || typeof properties !== 'object') return original.apply(this, arguments as unknown as unknown[]);
+    if (!guard.enabled || isTracingSuppressed(parent) || properties === null || typeof properties !== 'object')
+      return original.apply(this, arguments as unknown as unknown[]);
     let span: Span | undefined;
     try {
       const exchange = typeof fields?.exchange === 'string' ? fields.exchange : '';
@@ -73,7 +74,13 @@ function wrapSendMessage(original: Fn): Fn {
       const size = bodySize(content);
       if (size !== undefined) attributes['messaging.message.body.size'] = size;
       serverAttributes(this, attributes);
-      span = startMessagingSpan(tracer, parent, { system: 'rabbitmq', operation: 'publish', type: 'send', destination: destinationOf(exchange, routingKey), attributes });
+      span = startMessagingSpan(tracer, parent, {
+        system: 'rabbitmq',
+        operation: 'publish',
+        type: 'send',
+        destination: destinationOf(exchange, routingKey),
+        attributes,
+      });
       // A copy, so the app's options.headers (often reused for every message) keeps no trace headers;
       // for…in, as the library's encoder, also sees headers inherited through options.
       const headers: Record<string, unknown> = {};
@@ -115,7 +122,13 @@ function startDelivery(channel: AmqpChannel, queue: string, message: Message, pa
   const size = bodySize(message.content);
   if (size !== undefined) attributes['messaging.message.body.size'] = size;
   serverAttributes(channel, attributes);
-  return startMessagingSpan(tracer, parent, { system: 'rabbitmq', operation: 'process', type: 'process', destination: consumedFrom(queue, exchange), attributes });
+  return startMessagingSpan(tracer, parent, {
+    system: 'rabbitmq',
+    operation: 'process',
+    type: 'process',
+    destination: consumedFrom(queue, exchange),
+    attributes,
+  });
 }
 
 /** The app's consume callback, each delivery in a CONSUMER span (a null message, sent on cancel, untraced). */
@@ -179,7 +192,8 @@ function wrapSettle(operation: 'ack' | 'nack' | 'reject'): (original: Fn) => Fn 
   return (original) =>
     function settle(this: AmqpChannel, message: Message) {
       const active = activeContext();
-      if (!guard.enabled || isTracingSuppressed(active) || message === null || typeof message !== 'object') return original.apply(this, arguments as unknown as unknown[]);
+      if (!guard.enabled || isTracingSuppressed(active) || message === null || typeof message !== 'object')
+        return original.apply(this, arguments as unknown as unknown[]);
       let span: Span | undefined;
       try {
         const delivery = deliveries.get(message);

@@ -79,23 +79,30 @@ const patchedStatements = new WeakSet<object>();
 
 function patchDatabase(Database: any): void {
   if (typeof Database?.prototype?.prepare !== 'function') throw new Error('unexpected shape: no Database#prepare');
-  wrap(Database.prototype, 'exec', traceSql((_self, args) => (typeof args[0] === 'string' ? args[0] : undefined), false));
+  wrap(
+    Database.prototype,
+    'exec',
+    traceSql((_self, args) => (typeof args[0] === 'string' ? args[0] : undefined), false),
+  );
   // Statements are a native class reached only through prepare(): patch its prototype on first sight.
-  wrap(Database.prototype, 'prepare', (prepare) =>
-    function (this: unknown) {
-      const statement = prepare.apply(this, arguments as unknown as unknown[]);
-      const proto = statement !== null && typeof statement === 'object' ? Object.getPrototypeOf(statement) : null;
-      if (proto !== null && !patchedStatements.has(proto)) {
-        patchedStatements.add(proto);
-        try {
-          for (const method of ['run', 'get', 'all']) wrap(proto, method, traceSql(statementText, false));
-          wrap(proto, 'iterate', traceSql(statementText, true));
-        } catch (err) {
-          guard.fail(err);
+  wrap(
+    Database.prototype,
+    'prepare',
+    (prepare) =>
+      function (this: unknown) {
+        const statement = prepare.apply(this, arguments as unknown as unknown[]);
+        const proto = statement !== null && typeof statement === 'object' ? Object.getPrototypeOf(statement) : null;
+        if (proto !== null && !patchedStatements.has(proto)) {
+          patchedStatements.add(proto);
+          try {
+            for (const method of ['run', 'get', 'all']) wrap(proto, method, traceSql(statementText, false));
+            wrap(proto, 'iterate', traceSql(statementText, true));
+          } catch (err) {
+            guard.fail(err);
+          }
         }
-      }
-      return statement;
-    },
+        return statement;
+      },
   );
 }
 

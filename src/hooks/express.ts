@@ -134,7 +134,13 @@ function traceLayer(layer: Layer, original: Fn, req: Request, res: ServerRespons
       const route = layer.route === undefined ? undefined : routeOf(req);
       span = tracer.startSpan(
         route === undefined ? middlewareSpanName(layer.name) : handlerSpanName(route),
-        { kind: SPAN_KIND_INTERNAL, attributes: route === undefined ? { 'express.type': 'middleware', 'express.name': layer.name || '<anonymous>' } : { 'express.type': 'request_handler', 'http.route': route } },
+        {
+          kind: SPAN_KIND_INTERNAL,
+          attributes:
+            route === undefined
+              ? { 'express.type': 'middleware', 'express.name': layer.name || '<anonymous>' }
+              : { 'express.type': 'request_handler', 'http.route': route },
+        },
         parent,
       );
       const traced = span;

@@ -78,7 +78,13 @@ export function sanitizeGraphql(text: string): string {
     }
     if ((c >= 48 && c <= 57) || (c === 45 /* - */ && i + 1 < n && text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 57)) {
       i++;
-      while (i < n && (isNameChar(text.charCodeAt(i)) || text.charCodeAt(i) === 46 /* . */ || ((text.charCodeAt(i) === 43 || text.charCodeAt(i) === 45) && (text.charCodeAt(i - 1) | 32) === 101))) i++;
+      while (
+        i < n &&
+        (isNameChar(text.charCodeAt(i)) ||
+          text.charCodeAt(i) === 46 /* . */ ||
+          ((text.charCodeAt(i) === 43 || text.charCodeAt(i) === 45) && (text.charCodeAt(i - 1) | 32) === 101))
+      )
+        i++;
       out += '?';
       continue;
     }
@@ -112,7 +118,8 @@ function documentText(document: any): string | undefined {
 function operationOf(document: any, operationName: unknown): { operation?: string; name?: string } {
   const definitions: any[] = Array.isArray(document?.definitions) ? document.definitions : [];
   const operations = definitions.filter((d) => d?.kind === 'OperationDefinition');
-  const chosen = typeof operationName === 'string' ? operations.find((d) => d.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+  const chosen =
+    typeof operationName === 'string' ? operations.find((d) => d.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
   return { operation: chosen?.operation, name: chosen?.name?.value ?? (typeof operationName === 'string' ? operationName : undefined) };
 }
 
@@ -149,7 +156,8 @@ function endExecuteSpan(span: Span, err: unknown, result: unknown): void {
 function wrapExecute(original: Fn): Fn {
   return function execute(this: unknown, args: any) {
     const parent = activeContext();
-    if (!guard.enabled || isTracingSuppressed(parent) || args === null || typeof args !== 'object') return original.apply(this, arguments as unknown as unknown[]);
+    if (!guard.enabled || isTracingSuppressed(parent) || args === null || typeof args !== 'object')
+      return original.apply(this, arguments as unknown as unknown[]);
     let span: Span | undefined;
     try {
       const { operation, name } = operationOf(args.document, args.operationName);
@@ -315,7 +323,10 @@ function subscribeChannels(): void {
     guard,
     active: true,
     mixed: true,
-    start: (m, parent) => (mode() !== 'all' || m.isDefaultResolver ? undefined : startResolveSpan(String(m.parentType), String(m.fieldName), String(m.fieldPath), m.fieldType, parent)),
+    start: (m, parent) =>
+      mode() !== 'all' || m.isDefaultResolver
+        ? undefined
+        : startResolveSpan(String(m.parentType), String(m.fieldName), String(m.fieldPath), m.fieldType, parent),
     end: (span, err) => {
       if (err) recordError(span, err);
       span.end();

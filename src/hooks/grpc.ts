@@ -22,7 +22,25 @@ const tracer = hookTracer('grpc');
 const OK = 0;
 const CANCELLED = 1;
 const UNKNOWN = 2;
-const CODE_NAMES = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+const CODE_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
 /** The codes that make a server span an error (rpc semconv for gRPC); on a client every code but OK does. */
 const SERVER_ERRORS = new Set([2, 4, 12, 13, 14, 15]);
 
@@ -201,7 +219,8 @@ function traceRespondingHandler(path: string, handler: Fn): Fn {
 /** A server-streaming or bidi handler: the call ends when its stream finishes, fails or is cancelled. */
 function traceStreamingHandler(path: string, handler: Fn): Fn {
   return function handle(this: unknown, call: ServerCall) {
-    if (!guard.enabled || call === null || typeof call !== 'object' || typeof call.on !== 'function') return handler.apply(this, arguments as unknown as unknown[]);
+    if (!guard.enabled || call === null || typeof call !== 'object' || typeof call.on !== 'function')
+      return handler.apply(this, arguments as unknown as unknown[]);
     let span: Span | undefined;
     let ctx: Context | undefined;
     try {
@@ -220,9 +239,13 @@ function traceStreamingHandler(path: string, handler: Fn): Fn {
     };
     // The library listens for 'error' itself (it becomes the call's status), so listening changes nothing.
     call.on('error', (err: { code?: unknown; details?: unknown; message?: unknown }) => (failure = err ?? {}));
-    call.on('finish', () => (failure ? finish(typeof failure.code === 'number' ? failure.code : UNKNOWN, failure.details ?? failure.message) : finish(OK, undefined)));
+    call.on('finish', () =>
+      failure ? finish(typeof failure.code === 'number' ? failure.code : UNKNOWN, failure.details ?? failure.message) : finish(OK, undefined),
+    );
     call.on('cancelled', () => finish(CANCELLED, 'cancelled'));
-    call.on('close', () => (failure ? finish(typeof failure.code === 'number' ? failure.code : UNKNOWN, failure.details ?? failure.message) : finish(OK, undefined)));
+    call.on('close', () =>
+      failure ? finish(typeof failure.code === 'number' ? failure.code : UNKNOWN, failure.details ?? failure.message) : finish(OK, undefined),
+    );
     bindEmit(call, ctx);
     return applyInContext(ctx, handler, this, arguments);
   };

@@ -53,7 +53,11 @@ function traceHandler(handler: Fn): Fn {
       const req = request?.raw?.req;
       const path = request?.route?.path;
       if (guard.enabled && req !== undefined && typeof path === 'string' && !isTracingSuppressed(parent) && serverSpanOf(req)?.isRecording()) {
-        span = tracer.startSpan(handlerSpanName(path), { kind: SPAN_KIND_INTERNAL, attributes: { 'hapi.type': 'request_handler', 'http.route': path } }, parent);
+        span = tracer.startSpan(
+          handlerSpanName(path),
+          { kind: SPAN_KIND_INTERNAL, attributes: { 'hapi.type': 'request_handler', 'http.route': path } },
+          parent,
+        );
       }
     } catch (err) {
       guard.fail(err);
@@ -75,7 +79,8 @@ function tracedRouteConfig(config: RouteConfig): RouteConfig {
   if (config === null || typeof config !== 'object') return config;
   if (typeof config.handler === 'function') return { ...config, handler: traceHandler(config.handler as Fn) };
   const options = config.options as { handler?: unknown } | undefined;
-  if (options !== null && typeof options === 'object' && typeof options.handler === 'function') return { ...config, options: { ...options, handler: traceHandler(options.handler as Fn) } };
+  if (options !== null && typeof options === 'object' && typeof options.handler === 'function')
+    return { ...config, options: { ...options, handler: traceHandler(options.handler as Fn) } };
   return config;
 }
 
@@ -116,6 +121,11 @@ export const integration: Integration = {
   name: 'hapi',
   targets: [
     // Returns the wrapper: the file's export is the factory itself (lib/index requires it, so the replacement reaches every import).
-    { package: '@hapi/hapi', versions: '>=21 <22', file: 'lib/server', patch: (factory) => (typeof factory === 'function' ? wrapServerFactory(factory) : factory) },
+    {
+      package: '@hapi/hapi',
+      versions: '>=21 <22',
+      file: 'lib/server',
+      patch: (factory) => (typeof factory === 'function' ? wrapServerFactory(factory) : factory),
+    },
   ],
 };

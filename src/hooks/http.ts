@@ -120,13 +120,18 @@ function onServerRequestStart(message: unknown): void {
 // A response's 'close' (sent, or its connection gone) ends its span: a check
 // in emit costs less than a listener added to every response.
 function patchServerResponseEmit(proto: { emit: (...args: any[]) => boolean }): void {
-  wrap(proto, 'emit', (original) => function emit(this: ServerResponse, event: string | symbol): boolean {
-    if (event === 'close') {
-      const span = this[kSpan];
-      if (span !== undefined) endServerSpan(this, span);
-    }
-    return original.apply(this, arguments as unknown as any[]);
-  });
+  wrap(
+    proto,
+    'emit',
+    (original) =>
+      function emit(this: ServerResponse, event: string | symbol): boolean {
+        if (event === 'close') {
+          const span = this[kSpan];
+          if (span !== undefined) endServerSpan(this, span);
+        }
+        return original.apply(this, arguments as unknown as any[]);
+      },
+  );
 }
 
 /** Whether `event` has a listener other than Node's own 'end' one (the server's clearIncoming). */
@@ -141,12 +146,17 @@ function hasAppListener(req: ServerRequest, event: string | symbol): boolean {
 // handler, so without this they would run outside the request's context
 // (always on Node ≥ 24, whose AsyncLocalStorage follows AsyncContextFrame).
 function patchIncomingMessageEmit(proto: { emit: (...args: any[]) => boolean }): void {
-  wrap(proto, 'emit', (original) => function emit(this: ServerRequest, event: string | symbol): boolean {
-    const ctx = this[kContext];
-    // No app listener, no app code to run: entering the context (a new frame on Node ≥ 24) would be wasted.
-    if (ctx === undefined || !hasAppListener(this, event) || currentStore() === ctx) return original.apply(this, arguments as unknown as any[]);
-    return applyInContext(ctx, original, this, arguments);
-  });
+  wrap(
+    proto,
+    'emit',
+    (original) =>
+      function emit(this: ServerRequest, event: string | symbol): boolean {
+        const ctx = this[kContext];
+        // No app listener, no app code to run: entering the context (a new frame on Node ≥ 24) would be wasted.
+        if (ctx === undefined || !hasAppListener(this, event) || currentStore() === ctx) return original.apply(this, arguments as unknown as any[]);
+        return applyInContext(ctx, original, this, arguments);
+      },
+  );
 }
 
 // ---- for the web frameworks' integrations (express.ts, fastify.ts, …) ----
@@ -197,7 +207,12 @@ export function recordServerError(req: Http.IncomingMessage, err: unknown): void
   const scrub = dbStatusCode(err) !== undefined ? scrubErrorText : (text: string) => text;
   const type = typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'Error';
   const message = scrub(typeof e.message === 'string' ? e.message : String(err));
-  span.recordException({ code: typeof e.code === 'string' ? e.code : undefined, name: type, message, stack: typeof e.stack === 'string' ? scrub(e.stack) : undefined });
+  span.recordException({
+    code: typeof e.code === 'string' ? e.code : undefined,
+    name: type,
+    message,
+    stack: typeof e.stack === 'string' ? scrub(e.stack) : undefined,
+  });
   request[kError] = { type, message, source: err };
 }
 
@@ -328,18 +343,23 @@ function patchMessages(): void {
 
 /** An https request, before its head is written: patches https for the next ones, and traces this one. */
 function patchClientRequestHead(proto: { _implicitHeader?: (...args: any[]) => unknown }): void {
-  wrap(proto, '_implicitHeader', (original) => function _implicitHeader(this: ClientRequest) {
-    if (!patched.has('https') && (this as { protocol?: string }).protocol === 'https:') {
-      try {
-        patchBuiltin('https');
-        const parent = activeContext();
-        if (guard.enabled && !isTracingSuppressed(parent)) traceClientRequest(this, parent, 'https');
-      } catch (err) {
-        guard.fail(err);
-      }
-    }
-    return original.apply(this, arguments as unknown as any[]);
-  });
+  wrap(
+    proto,
+    '_implicitHeader',
+    (original) =>
+      function _implicitHeader(this: ClientRequest) {
+        if (!patched.has('https') && (this as { protocol?: string }).protocol === 'https:') {
+          try {
+            patchBuiltin('https');
+            const parent = activeContext();
+            if (guard.enabled && !isTracingSuppressed(parent)) traceClientRequest(this, parent, 'https');
+          } catch (err) {
+            guard.fail(err);
+          }
+        }
+        return original.apply(this, arguments as unknown as any[]);
+      },
+  );
 }
 
 /**
@@ -348,10 +368,15 @@ function patchClientRequestHead(proto: { _implicitHeader?: (...args: any[]) => u
  * costs https's load, once). Its server spans need no patch: see onServerRequestStart.
  */
 function patchServerListen(proto: { listen: (...args: any[]) => unknown }): void {
-  wrap(proto, 'listen', (original) => function listen(this: { setSecureContext?: unknown }) {
-    if (!patched.has('https') && typeof this.setSecureContext === 'function') patchBuiltin('https');
-    return original.apply(this, arguments as unknown as any[]);
-  });
+  wrap(
+    proto,
+    'listen',
+    (original) =>
+      function listen(this: { setSecureContext?: unknown }) {
+        if (!patched.has('https') && typeof this.setSecureContext === 'function') patchBuiltin('https');
+        return original.apply(this, arguments as unknown as any[]);
+      },
+  );
 }
 
 function patchBuiltin(name: 'http' | 'https'): void {

@@ -22,7 +22,7 @@ const tracer = hookTracer('ioredis');
 const CHANNELS_SINCE = '5.11.0';
 
 function redisClass(exports: any): any {
-  return exports?.prototype?.sendCommand ? exports : exports?.default ?? exports?.Redis;
+  return exports?.prototype?.sendCommand ? exports : (exports?.default ?? exports?.Redis);
 }
 
 // ---- ioredis 4.0 – 5.10: patched ----
@@ -54,7 +54,13 @@ const traceSendCommand = traceMethod<IoRedisClient>({
     const name = String(command.name).toUpperCase();
     if (isHandshake(parent, name, self)) return undefined;
     const options = self.options ?? {};
-    return startRedisSpan(tracer, parent, { namespace: options.db ?? 0, host: options.host, port: options.port }, name, redisQueryText(name, command.args ?? [], false));
+    return startRedisSpan(
+      tracer,
+      parent,
+      { namespace: options.db ?? 0, host: options.host, port: options.port },
+      name,
+      redisQueryText(name, command.args ?? [], false),
+    );
   },
   call(span, original, self, args) {
     try {

@@ -94,8 +94,20 @@ function startStatement(message: StatementMessage, parent: Context): Span | unde
   if (typeof text !== 'string') return undefined;
   const config = conn?.config;
   const span = config
-    ? startSqlSpan(tracer, parent, { system: isMariaDB(conn!) ? 'mariadb' : 'mysql', namespace: config.database, host: config.host, port: config.port }, text, 'mysql')
-    : startSqlSpan(tracer, parent, { system: 'mysql', namespace: message.database || undefined, host: message.serverAddress, port: message.serverPort }, text, 'mysql');
+    ? startSqlSpan(
+        tracer,
+        parent,
+        { system: isMariaDB(conn!) ? 'mariadb' : 'mysql', namespace: config.database, host: config.host, port: config.port },
+        text,
+        'mysql',
+      )
+    : startSqlSpan(
+        tracer,
+        parent,
+        { system: 'mysql', namespace: message.database || undefined, host: message.serverAddress, port: message.serverPort },
+        text,
+        'mysql',
+      );
   if (conn !== undefined && !conn._handshakePacket) beforeHandshake.set(message, conn);
   return span;
 }

@@ -100,7 +100,8 @@ function startSend(protocol: any, subject: string, data: unknown, parent: Contex
 function wrapPublish(original: Fn): Fn {
   return function publish(this: any, subject: unknown, data: unknown, options: { reply?: unknown; headers?: MsgHdrs } | undefined) {
     const parent = activeContext();
-    if (!guard.enabled || isTracingSuppressed(parent) || typeof subject !== 'string' || subject.startsWith('$JS.API.')) return original.apply(this, arguments as unknown as unknown[]);
+    if (!guard.enabled || isTracingSuppressed(parent) || typeof subject !== 'string' || subject.startsWith('$JS.API.'))
+      return original.apply(this, arguments as unknown as unknown[]);
     let span: Span | undefined;
     const args = Array.prototype.slice.call(arguments) as unknown[];
     try {
@@ -176,14 +177,16 @@ function startDelivery(protocol: any, sub: any, msg: MsgArg, data: Uint8Array, s
 
 function wrapProcessMsg(original: Fn): Fn {
   return function processMsg(this: any, msg: MsgArg, data: Uint8Array) {
-    if (!guard.enabled || msg === null || typeof msg !== 'object' || !(data instanceof Uint8Array)) return original.apply(this, arguments as unknown as unknown[]);
+    if (!guard.enabled || msg === null || typeof msg !== 'object' || !(data instanceof Uint8Array))
+      return original.apply(this, arguments as unknown as unknown[]);
     let span: Span | undefined;
     let ctx: Context | undefined;
     try {
       const sub = this.subscriptions?.get?.(msg.sid);
       const subject = text(msg.subject);
       // Answers to requests come to an inbox: they are part of the requester's wait, not deliveries.
-      if (sub !== undefined && typeof sub.callback === 'function' && !subject.startsWith(inboxPrefix(this))) [span, ctx] = startDelivery(this, sub, msg, data, subject);
+      if (sub !== undefined && typeof sub.callback === 'function' && !subject.startsWith(inboxPrefix(this)))
+        [span, ctx] = startDelivery(this, sub, msg, data, subject);
     } catch (err) {
       guard.fail(err);
     }
@@ -202,7 +205,8 @@ function wrapProcessMsg(original: Fn): Fn {
 /** protocol.js: ProtocolHandler, told which copy of the library it belongs to (for its headers module). */
 function patchProtocol(exports: any, module: LoadedModule): void {
   const proto = exports?.ProtocolHandler?.prototype;
-  if (typeof proto?.publish !== 'function' || typeof proto.processMsg !== 'function') throw new Error('unexpected shape: no ProtocolHandler#publish / #processMsg');
+  if (typeof proto?.publish !== 'function' || typeof proto.processMsg !== 'function')
+    throw new Error('unexpected shape: no ProtocolHandler#publish / #processMsg');
   copyOf.set(proto, module.baseDir);
   wrap(proto, 'publish', wrapPublish);
   wrap(proto, 'processMsg', wrapProcessMsg);

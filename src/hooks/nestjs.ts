@@ -24,7 +24,12 @@ function incoming(req: PlatformRequest | undefined): IncomingMessage | undefined
 
 /** RouterExecutionContext#create: makes the function that runs one controller method for a route. */
 function wrapCreate(original: Fn): Fn {
-  return function create(this: unknown, instance: { constructor?: { name?: string } } | undefined, callback: { name?: string } | undefined, methodName: unknown) {
+  return function create(
+    this: unknown,
+    instance: { constructor?: { name?: string } } | undefined,
+    callback: { name?: string } | undefined,
+    methodName: unknown,
+  ) {
     const handler = original.apply(this, arguments as unknown as unknown[]);
     if (typeof handler !== 'function') return handler;
     const controller = instance?.constructor?.name;

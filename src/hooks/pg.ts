@@ -89,7 +89,6 @@ function wrapConnect(original: Fn): Fn {
   };
 }
 
-
 /**
  * `pg.native` loads pg-native (libpq bindings) on first read, through a getter
  * that then replaces itself with the value: its Client is patched as it is read.

@@ -17,7 +17,11 @@ type Mixin = (mergeObject: Record<string, unknown>, level: number, logger?: obje
 
 /** Whether the app already gives `key` in this record: the log call's object, its mixin, or a child logger's bindings. */
 function given(key: string, mergeObject: Record<string, unknown> | undefined, own: Record<string, unknown> | undefined, bindings: string | undefined): boolean {
-  return (own !== undefined && key in own) || (mergeObject != null && typeof mergeObject === 'object' && key in mergeObject) || (bindings !== undefined && bindings.includes(`"${key}":`));
+  return (
+    (own !== undefined && key in own) ||
+    (mergeObject != null && typeof mergeObject === 'object' && key in mergeObject) ||
+    (bindings !== undefined && bindings.includes(`"${key}":`))
+  );
 }
 
 function withTraceIds(appMixin: Mixin | undefined): Mixin {

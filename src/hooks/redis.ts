@@ -80,7 +80,14 @@ function describeBatch(commands: unknown, operation: string): [string, string, n
 }
 
 const PUBSUB = ['SUBSCRIBE', 'UNSUBSCRIBE', 'PSUBSCRIBE', 'PUNSUBSCRIBE', 'SSUBSCRIBE', 'SUNSUBSCRIBE'];
-const LOWER: Record<string, string> = { SUBSCRIBE: 'subscribe', UNSUBSCRIBE: 'unsubscribe', PSUBSCRIBE: 'pSubscribe', PUNSUBSCRIBE: 'pUnsubscribe', SSUBSCRIBE: 'sSubscribe', SUNSUBSCRIBE: 'sUnsubscribe' };
+const LOWER: Record<string, string> = {
+  SUBSCRIBE: 'subscribe',
+  UNSUBSCRIBE: 'unsubscribe',
+  PSUBSCRIBE: 'pSubscribe',
+  PUNSUBSCRIBE: 'pUnsubscribe',
+  SSUBSCRIBE: 'sSubscribe',
+  SUNSUBSCRIBE: 'sUnsubscribe',
+};
 
 function tracePubSub(proto: object): void {
   for (const name of PUBSUB) {
@@ -125,8 +132,16 @@ function patchClient(clientModule: any, module: LoadedModule): void {
     // node-redis 5: every single command goes through the public sendCommand,
     // the handshake straight into the queue.
     if (!wrap(proto, 'sendCommand', traced(describeCommand))) throw new Error('unexpected shape: no RedisClient#sendCommand');
-    wrap(proto, '_executeMulti', traced((_s, a) => describeBatch(a[0], 'MULTI')));
-    wrap(proto, '_executePipeline', traced((_s, a) => describeBatch(a[0], 'PIPELINE')));
+    wrap(
+      proto,
+      '_executeMulti',
+      traced((_s, a) => describeBatch(a[0], 'MULTI')),
+    );
+    wrap(
+      proto,
+      '_executePipeline',
+      traced((_s, a) => describeBatch(a[0], 'PIPELINE')),
+    );
   } else if (typeof proto?.commandsExecutor === 'function') {
     // node-redis 4 (its queue's addCommand is patched as a file of its own)
     wrap(proto, 'commandsExecutor', markClient(false));
@@ -231,6 +246,11 @@ export const integration: Integration = {
     },
     { package: '@redis/client', versions: PUBLISHING, subscribe, file: 'dist/lib/client', patch: patchAroundClient },
     // The keys its sanitiser hides are kept for the spans (other subscribers still get its own list).
-    { package: '@redis/client', versions: PUBLISHING, file: 'dist/lib/client/tracing', patch: (tracing: object) => void keepRawArgs(tracing, (args) => args[0]) },
+    {
+      package: '@redis/client',
+      versions: PUBLISHING,
+      file: 'dist/lib/client/tracing',
+      patch: (tracing: object) => void keepRawArgs(tracing, (args) => args[0]),
+    },
   ],
 };

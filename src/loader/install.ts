@@ -26,7 +26,11 @@ function pickTarget(watched: Watched, module: LoadedModule): ModuleTarget {
   if (fits !== undefined) return fits;
   const chosen = targets.every((t) => isBelow(module.version, t.versions)) ? targets[0] : targets[targets.length - 1];
   const known = targets.map((t) => t.versions).join(' || ');
-  log.once('warn', `range:${module.name}@${module.version}`, `${targets[0].package} ${module.version || '(unknown version)'} is outside the versions tracing-agent knows for it (${known}); tracing it as ${chosen.versions}`);
+  log.once(
+    'warn',
+    `range:${module.name}@${module.version}`,
+    `${targets[0].package} ${module.version || '(unknown version)'} is outside the versions tracing-agent knows for it (${known}); tracing it as ${chosen.versions}`,
+  );
   return chosen;
 }
 
@@ -73,7 +77,9 @@ export function installIntegrations(integrations: readonly Integration[], enable
     if (integration.internal || !installed.includes(integration.name)) continue;
     const [name] = loadedBefore([...new Set((integration.targets ?? []).map((t) => t.package))]);
     if (name !== undefined) {
-      log.warn(`${name} was loaded before tracing-agent started, so its calls may go untraced: start the agent first (node --import tracing-agent/register app.js, or call start() before requiring ${name}).`);
+      log.warn(
+        `${name} was loaded before tracing-agent started, so its calls may go untraced: start the agent first (node --import tracing-agent/register app.js, or call start() before requiring ${name}).`,
+      );
     }
   }
 

@@ -74,16 +74,27 @@ function includeFor(name: string): string | RegExp {
 function watchEsModules(names: string[], onLoad: OnModuleLoad): void {
   const packages = [...new Set(names.map(packageName))];
   if (!inThreadHooks()) {
-    log.info(`${packages.join(', ')}: ES modules only, whose imports Node ${process.version} cannot watch (it can from 22.22.3, 24.11.1 and 25.1); left unhooked`);
+    log.info(
+      `${packages.join(', ')}: ES modules only, whose imports Node ${process.version} cannot watch (it can from 22.22.3, 24.11.1 and 25.1); left unhooked`,
+    );
     return;
   }
   const { register } = require('import-in-the-middle/register-hooks.mjs') as { register(options: { include: (string | RegExp)[] }): void };
-  const Hook = require('import-in-the-middle') as new (modules: string[], options: { internals: boolean }, hook: (ns: any, name: string, baseDir: string | undefined) => unknown) => unknown;
+  const Hook = require('import-in-the-middle') as new (
+    modules: string[],
+    options: { internals: boolean },
+    hook: (ns: any, name: string, baseDir: string | undefined) => unknown,
+  ) => unknown;
   register({ include: names.map(includeFor) });
   // With `internals`, a file inside a package is reported as
   // `<package>/<path with its extension>` (path.sep between folders).
   new Hook(packages, { internals: true }, (namespace, reported, baseDir) => {
-    const name = names.includes(reported) ? reported : reported.split(path.sep).join('/').replace(/\.m?js$/, '');
+    const name = names.includes(reported)
+      ? reported
+      : reported
+          .split(path.sep)
+          .join('/')
+          .replace(/\.m?js$/, '');
     // The namespace is patched in place (its exports are settable through it).
     if (names.includes(name)) once(onLoad, namespace, name, baseDir ?? '');
   });

@@ -30,7 +30,7 @@ export class HookGuard {
 /** Records an error on a span the way every hook does: exception event, error.type, ERROR status. */
 export function recordError(span: Span, err: unknown): void {
   const e = err as { code?: unknown; name?: string; message?: string } | undefined;
-  const type = typeof e?.code === 'string' ? e.code : e?.name ?? 'Error';
+  const type = typeof e?.code === 'string' ? e.code : (e?.name ?? 'Error');
   try {
     if (err instanceof Error) span.recordException(err);
     span.setAttribute('error.type', type);
@@ -88,7 +88,14 @@ export function traceMethod<T>(how: TracedCall<T>): (original: Fn) => Fn {
  * call reports its end: a callback among the arguments, or a returned
  * promise. Results, errors and return values stay exactly the library's.
  */
-export function callTraced(span: Span, original: Fn, thisArg: unknown, args: IArguments | unknown[], end: EndSpan = endWithError, lastFunctionIsCallback = true): any {
+export function callTraced(
+  span: Span,
+  original: Fn,
+  thisArg: unknown,
+  args: IArguments | unknown[],
+  end: EndSpan = endWithError,
+  lastFunctionIsCallback = true,
+): any {
   const list = Array.prototype.slice.call(args) as unknown[];
   const last = list.length - 1;
   if (lastFunctionIsCallback && last >= 0 && typeof list[last] === 'function') {

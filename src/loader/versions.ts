@@ -19,11 +19,16 @@ function comparatorHolds(version: Version, comparator: string): boolean {
   if (!bound) return false;
   const c = compare(version, bound);
   switch (m[1]) {
-    case '>=': return c >= 0;
-    case '<=': return c <= 0;
-    case '>': return c > 0;
-    case '<': return c < 0;
-    default: return c === 0;
+    case '>=':
+      return c >= 0;
+    case '<=':
+      return c <= 0;
+    case '>':
+      return c > 0;
+    case '<':
+      return c < 0;
+    default:
+      return c === 0;
   }
 }
 
@@ -32,7 +37,13 @@ export function satisfies(version: string, range: string): boolean {
   if (range.trim() === '*') return true;
   const v = parse(version);
   if (!v) return false;
-  return range.split('||').some((alternative) => alternative.trim().split(/\s+/).filter(Boolean).every((c) => comparatorHolds(v, c)));
+  return range.split('||').some((alternative) =>
+    alternative
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .every((c) => comparatorHolds(v, c)),
+  );
 }
 
 /** Is `version` below every alternative's lower bound in `range`? */
@@ -40,7 +51,10 @@ export function isBelow(version: string, range: string): boolean {
   const v = parse(version);
   if (!v) return false;
   return range.split('||').every((alternative) => {
-    const lower = alternative.trim().split(/\s+/).find((c) => c.startsWith('>'));
+    const lower = alternative
+      .trim()
+      .split(/\s+/)
+      .find((c) => c.startsWith('>'));
     const bound = lower === undefined ? undefined : parse(lower.replace(/^>=?/, ''));
     return bound !== undefined && compare(v, bound) < 0;
   });

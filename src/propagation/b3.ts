@@ -46,7 +46,10 @@ function toContext(context: Context, parts: B3Parts | undefined): Context {
   if (parts === undefined) return context;
   const traceId = padTraceId(parts.traceId);
   if (!isValidTraceId(traceId) || !isValidSpanId(parts.spanId)) return context;
-  let ctx = contextWithSpan(context, new RemoteParentSpan({ traceId, spanId: parts.spanId, traceFlags: parts.sampled ? TRACE_FLAG_SAMPLED : TRACE_FLAGS_NONE, isRemote: true }));
+  let ctx = contextWithSpan(
+    context,
+    new RemoteParentSpan({ traceId, spanId: parts.spanId, traceFlags: parts.sampled ? TRACE_FLAG_SAMPLED : TRACE_FLAGS_NONE, isRemote: true }),
+  );
   if (parts.debug) ctx = ctx.setValue(B3_DEBUG_FLAG_KEY, 'd');
   return ctx;
 }

@@ -127,7 +127,9 @@ export function parseArgs(argv: string[]): Partial<ViewerOptions> & { help?: boo
           .split(',')
           .map((o) => o.trim().replace(/\/+$/, ''))
           .filter(Boolean);
-        for (const origin of origins) if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new UsageError(`--cors-origin must be an origin such as http://localhost:3000, not ${JSON.stringify(origin)}`);
+        for (const origin of origins)
+          if (!/^https?:\/\/[^/\s]+$/.test(origin))
+            throw new UsageError(`--cors-origin must be an origin such as http://localhost:3000, not ${JSON.stringify(origin)}`);
         opts.corsOrigins = [...(opts.corsOrigins ?? []), ...origins];
         break;
       }
@@ -152,12 +154,10 @@ function restartWithSmallYoungGeneration(): void {
   if (typeof execve !== 'function' || process.env.TRACING_AGENT_UI_RESTARTED === '1') return;
   if (process.execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))) return;
   try {
-    execve.call(
-      process,
-      process.execPath,
-      [process.execPath, '--max-semi-space-size=1', ...process.execArgv, ...process.argv.slice(1)],
-      { ...process.env, TRACING_AGENT_UI_RESTARTED: '1' },
-    );
+    execve.call(process, process.execPath, [process.execPath, '--max-semi-space-size=1', ...process.execArgv, ...process.argv.slice(1)], {
+      ...process.env,
+      TRACING_AGENT_UI_RESTARTED: '1',
+    });
   } catch {
     // not allowed here: the viewer runs as it is
   }

@@ -437,7 +437,8 @@ function jsonAnyValue(v: unknown, ctx: Ctx): Value {
     ctx.budget.leave();
     return obj;
   }
-  if ('bytesValue' in v || 'bytes_value' in v) return Buffer.from(jsonString(get(v, 'bytesValue', 'bytes_value')).slice(0, Math.ceil((ctx.limits.valueLength * 4) / 3)), 'base64');
+  if ('bytesValue' in v || 'bytes_value' in v)
+    return Buffer.from(jsonString(get(v, 'bytesValue', 'bytes_value')).slice(0, Math.ceil((ctx.limits.valueLength * 4) / 3)), 'base64');
   return null;
 }
 

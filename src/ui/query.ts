@@ -27,7 +27,7 @@ const failure = (status: number, msg: string): ApiResponse => ({
 
 // ---------------------------------------------------------------- parameters
 
-const UNITS: Record<string, number> = { ns: 0.001, us: 1, 'µs': 1, 'μs': 1, ms: 1000, s: 1e6, m: 60e6, h: 3600e6 };
+const UNITS: Record<string, number> = { ns: 0.001, us: 1, µs: 1, μs: 1, ms: 1000, s: 1e6, m: 60e6, h: 3600e6 };
 
 /** A Go duration string ("1.2ms", "500us", "2s", "1m30s") in µs. */
 export function parseDuration(text: string): number {
@@ -200,7 +200,8 @@ export function renderTrace(trace: Trace): unknown {
 function peerOf(span: Span): string | undefined {
   const kind = spanKind(span);
   if (kind !== 'client' && kind !== 'producer') return undefined;
-  const v = tagValue(span.tags, 'peer.service') ?? tagValue(span.tags, 'db.system.name') ?? tagValue(span.tags, 'db.system') ?? tagValue(span.tags, 'messaging.system');
+  const v =
+    tagValue(span.tags, 'peer.service') ?? tagValue(span.tags, 'db.system.name') ?? tagValue(span.tags, 'db.system') ?? tagValue(span.tags, 'messaging.system');
   return typeof v === 'string' && v ? v : undefined;
 }
 

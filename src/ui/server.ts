@@ -114,7 +114,8 @@ class InFlight {
 
   /** Takes `amount` of the share, or throws 429 (the exporters retry later) when it is taken. */
   take(amount: number): void {
-    if (this.used > 0 && this.used + amount > this.budget) throw new HttpError(429, 'the viewer is busy with other requests; retry shortly', { 'Retry-After': '1' });
+    if (this.used > 0 && this.used + amount > this.budget)
+      throw new HttpError(429, 'the viewer is busy with other requests; retry shortly', { 'Retry-After': '1' });
     this.used += amount;
   }
 
@@ -296,15 +297,21 @@ function otlpHandler({ store, opts, inFlight, shares }: Receiving) {
     const type = mediaType(req);
     const json = type === 'application/json';
     const cors = corsHeaders(req, opts.corsOrigins);
-    const reply = (status: number, [ctype, body]: [string, string | Buffer], extra: http.OutgoingHttpHeaders = {}) => send(res, status, ctype, body, { ...cors, ...extra });
+    const reply = (status: number, [ctype, body]: [string, string | Buffer], extra: http.OutgoingHttpHeaders = {}) =>
+      send(res, status, ctype, body, { ...cors, ...extra });
     if (req.method === 'OPTIONS') {
       req.resume();
       // A preflight from an origin not allowed gets no CORS headers: the browser does not send.
-      return send(res, cors['Access-Control-Allow-Origin'] ? 204 : 403, 'text/plain', '', { ...cors, ...(cors['Access-Control-Allow-Origin'] ? { 'Access-Control-Max-Age': '86400' } : {}) });
+      return send(res, cors['Access-Control-Allow-Origin'] ? 204 : 403, 'text/plain', '', {
+        ...cors,
+        ...(cors['Access-Control-Allow-Origin'] ? { 'Access-Control-Max-Age': '86400' } : {}),
+      });
     }
     if (path !== '/v1/traces') {
       req.resume();
-      const what = /^\/v1\/(metrics|logs|profiles)$/.test(path) ? `this viewer receives traces only; ${path} is not accepted` : `no such endpoint: ${path} (send traces to POST /v1/traces)`;
+      const what = /^\/v1\/(metrics|logs|profiles)$/.test(path)
+        ? `this viewer receives traces only; ${path} is not accepted`
+        : `no such endpoint: ${path} (send traces to POST /v1/traces)`;
       return reply(404, otlpStatus(json, 5, what));
     }
     if (req.method !== 'POST') {
@@ -314,7 +321,13 @@ function otlpHandler({ store, opts, inFlight, shares }: Receiving) {
     let sniffJson = json;
     let release = () => {};
     try {
-      if (type !== 'application/json' && type !== 'application/x-protobuf' && type !== 'application/protobuf' && type !== '' && type !== 'application/octet-stream') {
+      if (
+        type !== 'application/json' &&
+        type !== 'application/x-protobuf' &&
+        type !== 'application/protobuf' &&
+        type !== '' &&
+        type !== 'application/octet-stream'
+      ) {
         req.resume();
         throw new HttpError(415, `unsupported Content-Type ${type}: use application/x-protobuf or application/json`);
       }
@@ -329,7 +342,8 @@ function otlpHandler({ store, opts, inFlight, shares }: Receiving) {
       else if (type === 'application/x-protobuf' || type === 'application/protobuf') result = await decodeOtlpProtobuf(body, options);
       else {
         sniffJson = /^\s*\{/.test(body.subarray(0, 64).toString('latin1'));
-        if (sniffJson && body.length > shares.jsonBody) throw new HttpError(413, `OTLP/JSON bodies are limited to ${shares.jsonBody} bytes (a 128th of --max-memory)`);
+        if (sniffJson && body.length > shares.jsonBody)
+          throw new HttpError(413, `OTLP/JSON bodies are limited to ${shares.jsonBody} bytes (a 128th of --max-memory)`);
         result = sniffJson ? await decodeOtlpJson(body, options) : await decodeOtlpProtobuf(body, options);
       }
       await store.addInSlices(result.batches, result.trimmed, slicer());
@@ -362,7 +376,8 @@ function jaegerHttpHandler({ store, opts, inFlight, shares }: Receiving) {
     let release = () => {};
     try {
       const type = mediaType(req);
-      if (type === 'application/vnd.apache.thrift.compact') throw new HttpError(415, 'the Thrift compact protocol is not supported: send the binary protocol (application/x-thrift)');
+      if (type === 'application/vnd.apache.thrift.compact')
+        throw new HttpError(415, 'the Thrift compact protocol is not supported: send the binary protocol (application/x-thrift)');
       if (!THRIFT_TYPES.has(type)) throw new HttpError(415, `unsupported Content-Type ${type}: send application/x-thrift`);
       const read = await readBody(req, opts.maxBodyBytes, inFlight, false);
       release = read.release;

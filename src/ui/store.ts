@@ -131,7 +131,12 @@ export class Store extends EventEmitter {
       const size = spanBytes(span) + (trace.processes.has(process) ? 0 : processBytes(process));
       if (previous === undefined && (trace.spans.size >= this.maxSpansPerTrace || trace.bytes + size > perTrace)) {
         this.droppedSpans++;
-        trimmed.rejectSpans(1, trace.spans.size >= this.maxSpansPerTrace ? `a trace keeps at most ${this.maxSpansPerTrace} spans` : 'a trace keeps at most a quarter of --max-memory');
+        trimmed.rejectSpans(
+          1,
+          trace.spans.size >= this.maxSpansPerTrace
+            ? `a trace keeps at most ${this.maxSpansPerTrace} spans`
+            : 'a trace keeps at most a quarter of --max-memory',
+        );
         if (trace.spans.size === 0) this.traces.delete(trace.id);
         continue;
       }
@@ -452,4 +457,3 @@ function wellFormed(s: Omit<Span, 'process'>): boolean {
 function persistLine(process: Process, spans: Span[]): string {
   return JSON.stringify({ process, spans: spans.map(({ process: _p, ...rest }) => rest) }) + '\n';
 }
-

@@ -390,12 +390,7 @@ function readBatch(r: ThriftReader, ctx: ThriftContext): Batch {
  * work run between spans, and past `requestBytes` (estimated) the remaining
  * spans are skipped and counted as refused.
  */
-export async function decodeJaegerBatchAsync(
-  body: Buffer,
-  ctx: ThriftContext,
-  requestBytes: number,
-  pause?: () => Promise<void> | undefined,
-): Promise<Batch> {
+export async function decodeJaegerBatchAsync(body: Buffer, ctx: ThriftContext, requestBytes: number, pause?: () => Promise<void> | undefined): Promise<Batch> {
   const r = new ThriftReader(body);
   const { process, spanStart, end } = readBatchOutline(r, ctx);
   if (end !== body.length) throw new DecodeError(`jaeger: ${body.length - end} bytes after the Batch`);

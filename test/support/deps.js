@@ -116,7 +116,11 @@ function newestInfo(name) {
   let info = saved && saved.date === day && saved.packages && saved.packages[name];
   if (!info) {
     try {
-      const out = execFileSync('npm', ['view', name, 'version', 'engines', '--json'], { encoding: 'utf8', timeout: VIEW_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = execFileSync('npm', ['view', name, 'version', 'engines', '--json'], {
+        encoding: 'utf8',
+        timeout: VIEW_TIMEOUT_MS,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const parsed = JSON.parse(out);
       // With no `engines` published, npm prints the version alone.
       info = typeof parsed === 'string' ? { version: parsed, engines: {} } : { version: parsed.version, engines: parsed.engines || {} };
@@ -172,10 +176,19 @@ function install(name, version, prefix) {
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
   try {
-    execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', tmp, `${name}@${version}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', tmp, `${name}@${version}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`npm could not install ${name}@${version}: ${String(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`, { cause: err });
+    throw new Error(
+      `npm could not install ${name}@${version}: ${String(err.stderr || err.message)
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' ')}`,
+      { cause: err },
+    );
   }
   // A leftover folder without the package (an install that was killed) is replaced.
   if (fs.existsSync(prefix) && !fs.existsSync(path.join(prefix, 'node_modules', name, 'package.json'))) fs.rmSync(prefix, { recursive: true, force: true });
@@ -203,10 +216,19 @@ function packageSetAt(label, specs) {
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { recursive: true });
     try {
-      execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', tmp, ...specs], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', '--prefix', tmp, ...specs], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
     } catch (err) {
       fs.rmSync(tmp, { recursive: true, force: true });
-      throw new Error(`npm could not install ${specs.join(' ')}: ${String(err.stderr || err.message).trim().split('\n').slice(-3).join(' ')}`, { cause: err });
+      throw new Error(
+        `npm could not install ${specs.join(' ')}: ${String(err.stderr || err.message)
+          .trim()
+          .split('\n')
+          .slice(-3)
+          .join(' ')}`,
+        { cause: err },
+      );
     }
     fs.rmSync(prefix, { recursive: true, force: true });
     try {
@@ -286,4 +308,17 @@ function oldestAndNewest(name, oldest = OLDEST[name]) {
   return [entry('oldest', oldest, {}), newestEntry];
 }
 
-module.exports = { OLDEST, packageAt, packageSetAt, ensurePackage, newest, newestInfo, oldestAndNewest, projectPackage, projectVersion, recordVersion, unsupportedReason, CACHE };
+module.exports = {
+  OLDEST,
+  packageAt,
+  packageSetAt,
+  ensurePackage,
+  newest,
+  newestInfo,
+  oldestAndNewest,
+  projectPackage,
+  projectVersion,
+  recordVersion,
+  unsupportedReason,
+  CACHE,
+};

@@ -37,11 +37,15 @@ function findNode(major) {
   fs.mkdirSync(dir, { recursive: true });
   process.stderr.write(`installing Node ${major} from the npm registry (${name}@${major}) into ${dir}\n`);
   try {
-    execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', dir, `${name}@${major}`], { stdio: ['ignore', 'inherit', 'pipe'] });
+    execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', dir, `${name}@${major}`], {
+      stdio: ['ignore', 'inherit', 'pipe'],
+    });
   } catch (err) {
     const text = String(err.stderr || err.message);
     const lines = text.split('\n').filter((l) => l.trim() && !/complete log/.test(l));
-    const why = /ETARGET|E404|No match/.test(text) ? `the npm registry has no ${name}@${major}` : `npm could not install ${name}@${major} (${(lines[0] || text).trim()})`;
+    const why = /ETARGET|E404|No match/.test(text)
+      ? `the npm registry has no ${name}@${major}`
+      : `npm could not install ${name}@${major} (${(lines[0] || text).trim()})`;
     return { reason: `cannot run Node ${major} on ${process.platform}-${process.arch}: ${why}` };
   }
   return { bin: binaryIn(pkgDir) };

@@ -113,7 +113,7 @@ function tryBuild(label, dir, target) {
 }
 
 function prepareNative(target) {
-  tryBuild('(the project\'s copy)', () => path.join(ROOT, 'node_modules', 'better-sqlite3'), target);
+  tryBuild("(the project's copy)", () => path.join(ROOT, 'node_modules', 'better-sqlite3'), target);
   tryBuild(OLDEST['better-sqlite3'], () => ensurePackage('better-sqlite3', OLDEST['better-sqlite3']), target);
   // A newest that declares it does not run on this Node is skipped by its test (13 segfaults on 20): no build either.
   let newest;

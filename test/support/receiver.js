@@ -217,7 +217,11 @@ function startReceiver(opts = {}) {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`receiver: waited ${timeoutMs} ms for ${what}; got ${receiver.spans.length} spans in ${receiver.requests.length} requests: ${describe(receiver.spans)}`));
+        reject(
+          new Error(
+            `receiver: waited ${timeoutMs} ms for ${what}; got ${receiver.spans.length} spans in ${receiver.requests.length} requests: ${describe(receiver.spans)}`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);

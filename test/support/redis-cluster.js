@@ -30,7 +30,24 @@ function answers(port) {
 async function startRedisCluster() {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ta-redis-cluster-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1', '--cluster-config-file', path.join(dir, 'nodes.conf'), '--save', '', '--appendonly', 'no', '--dir', dir];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--cluster-enabled',
+    'yes',
+    '--cluster-announce-ip',
+    '127.0.0.1',
+    '--cluster-config-file',
+    path.join(dir, 'nodes.conf'),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+  ];
   const server = spawn('redis-server', args, { stdio: 'ignore' });
   // @ts-expect-error ioredis's types describe its ES module view; require() gives the Redis class itself.
   const admin = new Redis({ host: '127.0.0.1', port, lazyConnect: true });

@@ -12,7 +12,11 @@ const { OTLPTraceExporter: JsonExporter } = require('@opentelemetry/exporter-tra
 const { resourceFromAttributes } = require('@opentelemetry/resources');
 
 const IDL = path.join(path.dirname(require.resolve('jaeger-client/package.json')), 'dist', 'src');
-const jaegerThrift = new Thrift({ entryPoint: path.join(IDL, 'jaeger-idl', 'thrift', 'jaeger.thrift'), allowFilesystemAccess: true, allowOptionalArguments: true });
+const jaegerThrift = new Thrift({
+  entryPoint: path.join(IDL, 'jaeger-idl', 'thrift', 'jaeger.thrift'),
+  allowFilesystemAccess: true,
+  allowOptionalArguments: true,
+});
 const agentThrift = new Thrift({ entryPoint: path.join(IDL, 'thriftrw-idl', 'agent.thrift'), allowFilesystemAccess: true, allowOptionalArguments: true });
 
 const hexId = (bytes) => crypto.randomBytes(bytes).toString('hex');
@@ -106,7 +110,13 @@ function jaegerBatch({ serviceName, tags = {}, spans }) {
           startTime: i64(Math.round(s.startMs * 1000)),
           duration: i64(Math.round(s.durationMs * 1000)),
           tags: Object.entries(s.tags || {}).map(([k, v]) => new jaegerThrift.Tag(jaegerTag(k, v))),
-          logs: (s.logs || []).map((l) => new jaegerThrift.Log({ timestamp: i64(Math.round(l.atMs * 1000)), fields: Object.entries(l.fields).map(([k, v]) => new jaegerThrift.Tag(jaegerTag(k, v))) })),
+          logs: (s.logs || []).map(
+            (l) =>
+              new jaegerThrift.Log({
+                timestamp: i64(Math.round(l.atMs * 1000)),
+                fields: Object.entries(l.fields).map(([k, v]) => new jaegerThrift.Tag(jaegerTag(k, v))),
+              }),
+          ),
         }),
     ),
   });

@@ -16,7 +16,11 @@ async function requestAll(receiver, baseUrl, expected) {
   const spans = await receiver.waitForSpans((s) => s.filter((x) => x.kind === SERVER && paths.has(x.attributes['url.path'])).length >= paths.size);
   const servers = spans.filter((s) => s.kind === SERVER);
   // The default output: one server span per request, no middleware or handler spans.
-  assert.deepEqual(spans.filter((s) => s.kind === INTERNAL).map((s) => s.name), [], 'no INTERNAL spans unless TRACING_AGENT_MIDDLEWARE_SPANS=true');
+  assert.deepEqual(
+    spans.filter((s) => s.kind === INTERNAL).map((s) => s.name),
+    [],
+    'no INTERNAL spans unless TRACING_AGENT_MIDDLEWARE_SPANS=true',
+  );
   return { spans, servers, at: (url) => servers.find((s) => s.attributes['url.path'] === url) };
 }
 

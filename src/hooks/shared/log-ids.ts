@@ -13,7 +13,6 @@ export const TRACE_ID = 'trace_id';
 export const SPAN_ID = 'span_id';
 export const TRACE_FLAGS = 'trace_flags';
 
-
 /** Whether the logger integrations should patch at all (decided once, when a logger loads). */
 export function logCorrelationEnabled(): boolean {
   return agentConfig()?.logCorrelation !== false;

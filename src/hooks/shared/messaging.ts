@@ -23,7 +23,12 @@ export interface MessagingSpan {
   attributes?: Attributes;
 }
 
-const KIND: Record<MessagingOperationType, number> = { send: SPAN_KIND_PRODUCER, receive: SPAN_KIND_CONSUMER, process: SPAN_KIND_CONSUMER, settle: SPAN_KIND_CLIENT };
+const KIND: Record<MessagingOperationType, number> = {
+  send: SPAN_KIND_PRODUCER,
+  receive: SPAN_KIND_CONSUMER,
+  process: SPAN_KIND_CONSUMER,
+  settle: SPAN_KIND_CLIENT,
+};
 
 /** Starts a messaging span under `parent`; its name is `{operation} {destination}`. */
 export function startMessagingSpan(tracer: Tracer, parent: Context, how: MessagingSpan): Span {

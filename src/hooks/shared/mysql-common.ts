@@ -36,7 +36,13 @@ export function mysqlQueryCall<C extends MysqlLikeConnection>(driver: MysqlDrive
       const text = sqlOf(args[0]);
       if (text === undefined) return undefined;
       const config = conn.config ?? {};
-      return startSqlSpan(tracer, parent, { system: isMariaDB(conn) ? 'mariadb' : 'mysql', namespace: config.database, host: config.host, port: config.port }, text, 'mysql');
+      return startSqlSpan(
+        tracer,
+        parent,
+        { system: isMariaDB(conn) ? 'mariadb' : 'mysql', namespace: config.database, host: config.host, port: config.port },
+        text,
+        'mysql',
+      );
     },
     call(span, original, conn, args, parent) {
       let command;

@@ -88,7 +88,11 @@ export function sanitizeSql(sql: string, dialect: SqlDialect = 'postgresql'): st
       out += '?';
       continue;
     }
-    if ((c === 69 || c === 101 || c === 88 || c === 120 || c === 66 || c === 98 || c === 78 || c === 110) && next === 39 && !isIdentChar(sql.charCodeAt(i - 1))) {
+    if (
+      (c === 69 || c === 101 || c === 88 || c === 120 || c === 66 || c === 98 || c === 78 || c === 110) &&
+      next === 39 &&
+      !isIdentChar(sql.charCodeAt(i - 1))
+    ) {
       i = skipQuoted(sql, i + 1, 39, mysql || c === 69 || c === 101);
       out += '?';
       continue;
@@ -178,7 +182,43 @@ function collapseInLists(sql: string): string {
   return sql.replace(/\bIN\s*\(\s*(?:\?\d*|\$\d+)(?:\s*,\s*(?:\?\d*|\$\d+))*\s*\)/gi, (m) => `${m.slice(0, 2)} (?)`);
 }
 
-const OPERATIONS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'UPSERT', 'REPLACE', 'CREATE', 'DROP', 'ALTER', 'TRUNCATE', 'WITH', 'CALL', 'EXEC', 'EXECUTE', 'BEGIN', 'COMMIT', 'ROLLBACK', 'SHOW', 'SET', 'EXPLAIN', 'GRANT', 'REVOKE', 'COPY', 'VACUUM', 'ANALYZE', 'PRAGMA', 'LISTEN', 'NOTIFY', 'DESCRIBE', 'USE', 'START', 'SAVEPOINT', 'RELEASE', 'LOCK']);
+const OPERATIONS = new Set([
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'MERGE',
+  'UPSERT',
+  'REPLACE',
+  'CREATE',
+  'DROP',
+  'ALTER',
+  'TRUNCATE',
+  'WITH',
+  'CALL',
+  'EXEC',
+  'EXECUTE',
+  'BEGIN',
+  'COMMIT',
+  'ROLLBACK',
+  'SHOW',
+  'SET',
+  'EXPLAIN',
+  'GRANT',
+  'REVOKE',
+  'COPY',
+  'VACUUM',
+  'ANALYZE',
+  'PRAGMA',
+  'LISTEN',
+  'NOTIFY',
+  'DESCRIBE',
+  'USE',
+  'START',
+  'SAVEPOINT',
+  'RELEASE',
+  'LOCK',
+]);
 
 export interface SqlSummary {
   operation?: string;
@@ -223,7 +263,10 @@ export function summarizeSql(sanitized: string): SqlSummary {
     case 'DROP':
     case 'ALTER':
     case 'TRUNCATE': {
-      const m = /^\s*\w+\s+(?:TEMP(?:ORARY)?\s+|UNIQUE\s+)?(TABLE|INDEX|VIEW|SCHEMA|DATABASE|SEQUENCE|FUNCTION|TRIGGER)?\s*(?:IF\s+(?:NOT\s+)?EXISTS\s+)?((?:[`"]?[\w$]+[`"]?\.)?[`"]?[\w$]+[`"]?)?/i.exec(sanitized);
+      const m =
+        /^\s*\w+\s+(?:TEMP(?:ORARY)?\s+|UNIQUE\s+)?(TABLE|INDEX|VIEW|SCHEMA|DATABASE|SEQUENCE|FUNCTION|TRIGGER)?\s*(?:IF\s+(?:NOT\s+)?EXISTS\s+)?((?:[`"]?[\w$]+[`"]?\.)?[`"]?[\w$]+[`"]?)?/i.exec(
+          sanitized,
+        );
       if (m && m[1]) operation = `${operation} ${m[1].toUpperCase()}`;
       if (m && m[2] && !/^(IF|TABLE)$/i.test(m[2])) target = [m[0], m[2]] as unknown as RegExpExecArray;
       break;

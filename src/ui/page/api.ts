@@ -65,7 +65,8 @@ async function api<T>(path: string): Promise<T> {
   } catch {
     throw new Error(`${res.status} ${res.statusText}`);
   }
-  if (!res.ok || (body.errors && body.errors.length)) throw new Error((body.errors && body.errors[0] && body.errors[0].msg) || `${res.status} ${res.statusText}`);
+  if (!res.ok || (body.errors && body.errors.length))
+    throw new Error((body.errors && body.errors[0] && body.errors[0].msg) || `${res.status} ${res.statusText}`);
   return body.data;
 }
 

@@ -44,10 +44,21 @@ export async function showDependencies(refresh?: boolean): Promise<void> {
   for (const d of deps) nodes.add(d.parent).add(d.child);
   put(
     app,
-    h('div', { class: 'deps-head' }, h('h2', { text: 'Service dependencies' }), h('span', { class: 'muted', text: `${plural(nodes.size, 'node')}, ${plural(deps.length, 'edge')}` }), select),
+    h(
+      'div',
+      { class: 'deps-head' },
+      h('h2', { text: 'Service dependencies' }),
+      h('span', { class: 'muted', text: `${plural(nodes.size, 'node')}, ${plural(deps.length, 'edge')}` }),
+      select,
+    ),
     deps.length
       ? h('div', { class: 'graph panel' }, dependencyGraph(deps, state.services))
-      : h('div', { class: 'empty panel' }, h('h3', { text: 'No calls between services yet' }), h('div', { text: 'Calls appear here when traces cross from one service into another, or into a database.' })),
+      : h(
+          'div',
+          { class: 'empty panel' },
+          h('h3', { text: 'No calls between services yet' }),
+          h('div', { text: 'Calls appear here when traces cross from one service into another, or into a database.' }),
+        ),
     deps.length
       ? h(
           'table',

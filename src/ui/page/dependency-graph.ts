@@ -61,16 +61,39 @@ export function dependencyGraph(deps: Dependency[], services: string[]): SVGSVGE
   const xy = new Map<string, { x: number; y: number }>();
   layers.forEach((ns, li) => ns.forEach((n) => xy.set(n, { x: 20 + li * (NW + GX), y: H / 2 + pos.get(n)! * (NH + GY) - NH / 2 })));
   const svg = s('svg', { id: 'dep-graph', width: W, height: H, viewBox: `0 0 ${W} ${H}` });
-  svg.appendChild(s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '7', markerHeight: '7', orient: 'auto-start-reverse' }, s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#8d97ad' }))));
+  svg.appendChild(
+    s(
+      'defs',
+      {},
+      s(
+        'marker',
+        { id: 'arrow', viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '7', markerHeight: '7', orient: 'auto-start-reverse' },
+        s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#8d97ad' }),
+      ),
+    ),
+  );
   const edges = s('g', { class: 'edges' });
   const labels = s('g', { class: 'labels' });
   const counts = new Map<string, number>();
   for (const d of deps) {
     const { path, lx, ly } = edgePath(xy.get(d.parent)!, xy.get(d.child)!, d.parent === d.child);
-    edges.appendChild(s('path', { class: 'edge', d: path, 'marker-end': 'url(#arrow)', 'data-parent': d.parent, 'data-child': d.child }, s('title', { text: `${d.parent} → ${d.child}: ${plural(d.callCount, 'call')}` })));
+    edges.appendChild(
+      s(
+        'path',
+        { class: 'edge', d: path, 'marker-end': 'url(#arrow)', 'data-parent': d.parent, 'data-child': d.child },
+        s('title', { text: `${d.parent} → ${d.child}: ${plural(d.callCount, 'call')}` }),
+      ),
+    );
     const text = String(d.callCount);
     const w = 8 + text.length * 7;
-    labels.appendChild(s('g', {}, s('rect', { class: 'edge-label-bg', x: lx - w / 2, y: ly - 9, width: w, height: 16, rx: 8 }), s('text', { class: 'edge-label', x: lx, y: ly + 3.5, 'text-anchor': 'middle', text })));
+    labels.appendChild(
+      s(
+        'g',
+        {},
+        s('rect', { class: 'edge-label-bg', x: lx - w / 2, y: ly - 9, width: w, height: 16, rx: 8 }),
+        s('text', { class: 'edge-label', x: lx, y: ly + 3.5, 'text-anchor': 'middle', text }),
+      ),
+    );
     counts.set(d.child, (counts.get(d.child) || 0) + d.callCount);
   }
   svg.append(edges, labels);
@@ -100,7 +123,11 @@ export function dependencyGraph(deps: Dependency[], services: string[]): SVGSVGE
 function edgePath(a: { x: number; y: number }, b: { x: number; y: number }, self: boolean): { path: string; lx: number; ly: number } {
   if (self) {
     // A loop on the node's top right corner.
-    return { path: `M${a.x + NW - 30},${a.y} C${a.x + NW - 10},${a.y - 46} ${a.x + NW + 30},${a.y - 10} ${a.x + NW},${a.y + 12}`, lx: a.x + NW + 8, ly: a.y - 24 };
+    return {
+      path: `M${a.x + NW - 30},${a.y} C${a.x + NW - 10},${a.y - 46} ${a.x + NW + 30},${a.y - 10} ${a.x + NW},${a.y + 12}`,
+      lx: a.x + NW + 8,
+      ly: a.y - 24,
+    };
   }
   if (b.x > a.x) {
     const x1 = a.x + NW;

@@ -39,7 +39,9 @@ export function renderResults(fresh = new Set<string>()): void {
 
 function resultCard(t: TraceModel, maxDur: number, fresh: boolean): HTMLElement {
   const title = traceTitle(t);
-  const chips = [...t.services.entries()].sort((a, b) => b[1] - a[1]).map(([svc, n]) => h('span', { class: 'chip', 'data-service': svc }, h('i', { style: { background: colour(svc) } }), `${svc} (${n})`));
+  const chips = [...t.services.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([svc, n]) => h('span', { class: 'chip', 'data-service': svc }, h('i', { style: { background: colour(svc) } }), `${svc} (${n})`));
   return h(
     'a',
     { class: 'result panel' + (fresh ? ' fresh' : ''), href: `/trace/${t.id}`, 'data-nav': true, 'data-trace-id': t.id },

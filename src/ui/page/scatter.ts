@@ -38,7 +38,14 @@ export function renderScatter(results: TraceModel[]): void {
   const ticks = t1 === t0 ? 1 : 4;
   for (let i = 0; i <= ticks; i++) {
     const v = t1 === t0 ? t0 : t0 + (span / ticks) * i;
-    axis.appendChild(s('text', { x: x(v), y: H - 6, 'text-anchor': i === 0 && ticks > 1 ? 'start' : i === ticks && ticks > 1 ? 'end' : 'middle', text: fmtTime(v, span < 10e6) }));
+    axis.appendChild(
+      s('text', {
+        x: x(v),
+        y: H - 6,
+        'text-anchor': i === 0 && ticks > 1 ? 'start' : i === ticks && ticks > 1 ? 'end' : 'middle',
+        text: fmtTime(v, span < 10e6),
+      }),
+    );
   }
   svg.append(grid, axis);
   const dots = s('g', { class: 'dots' });
@@ -48,8 +55,18 @@ export function renderScatter(results: TraceModel[]): void {
     dots.appendChild(
       s(
         'circle',
-        { cx: x(t.start), cy: y(t.duration), r, fill: colour(t.root.service), class: t.errors ? 'error' : '', 'data-trace-id': t.id, onclick: () => navigate(`/trace/${t.id}`) },
-        s('title', { text: `${title.service}: ${title.name}\n${fmtDuration(t.duration)} · ${plural(t.spans.length, 'span')}${t.errors ? ' · ' + plural(t.errors, 'error') : ''}\n${fmtDate(t.start)}` }),
+        {
+          cx: x(t.start),
+          cy: y(t.duration),
+          r,
+          fill: colour(t.root.service),
+          class: t.errors ? 'error' : '',
+          'data-trace-id': t.id,
+          onclick: () => navigate(`/trace/${t.id}`),
+        },
+        s('title', {
+          text: `${title.service}: ${title.name}\n${fmtDuration(t.duration)} · ${plural(t.spans.length, 'span')}${t.errors ? ' · ' + plural(t.errors, 'error') : ''}\n${fmtDate(t.start)}`,
+        }),
       ),
     );
   }

@@ -65,7 +65,11 @@ function buildSearchView(): HTMLElement {
     h('label', { for: 'tags' }, 'Tags ', h('span', { class: 'hint', text: 'key=value …' })),
     h('input', { id: 'tags', name: 'tags', placeholder: 'error=true http.route=/order', autocomplete: 'off', spellcheck: 'false' }),
     h('label', { for: 'lookback', text: 'Lookback' }),
-    h('select', { id: 'lookback', name: 'lookback' }, LOOKBACKS.map(([v, t]) => h('option', { value: v, text: t }))),
+    h(
+      'select',
+      { id: 'lookback', name: 'lookback' },
+      LOOKBACKS.map(([v, t]) => h('option', { value: v, text: t })),
+    ),
     h(
       'div',
       { class: 'row2' },

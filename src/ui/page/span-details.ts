@@ -45,7 +45,12 @@ export function spanDetails(sp: SpanNode, m: TraceModel): HTMLElement {
     h(
       'div',
       { class: 'meta' },
-      h('span', {}, 'Status ', h('b', { class: sp.error ? 'status-error' : status === 'OK' ? 'status-ok' : '', text: statusText + (desc ? ` — ${desc}` : '') })),
+      h(
+        'span',
+        {},
+        'Status ',
+        h('b', { class: sp.error ? 'status-error' : status === 'OK' ? 'status-ok' : '', text: statusText + (desc ? ` — ${desc}` : '') }),
+      ),
       h('span', {}, 'Kind ', h('b', { text: sp.kind || '—' })),
       h('span', {}, 'Duration ', h('b', { text: fmtDuration(sp.duration) })),
       h('span', {}, 'Start ', h('b', { text: '+' + fmtDuration(sp.startTime - m.start) }), ` (${fmtTime(sp.startTime)})`),
@@ -58,10 +63,22 @@ export function spanDetails(sp: SpanNode, m: TraceModel): HTMLElement {
       { open: sp.logs.length > 0, class: 'events' },
       h('summary', {}, 'Events ', h('span', { class: 'count', text: `(${sp.logs.length})` })),
       sp.logs.length
-        ? sp.logs.map((l) => h('div', { class: 'event' }, h('div', { class: 'at' }, h('b', { text: logTitle(l) }), ` at +${fmtDuration(l.timestamp - m.start)}`), kvTable(l.fields.filter((f) => f.key !== 'event'))))
+        ? sp.logs.map((l) =>
+            h(
+              'div',
+              { class: 'event' },
+              h('div', { class: 'at' }, h('b', { text: logTitle(l) }), ` at +${fmtDuration(l.timestamp - m.start)}`),
+              kvTable(l.fields.filter((f) => f.key !== 'event')),
+            ),
+          )
         : h('div', { class: 'muted', text: 'none' }),
     ),
-    h('details', { class: 'process' }, h('summary', {}, 'Process ', h('span', { class: 'count', text: `${sp.service} (${sp.process.tags.length} tags)` })), kvTable(sp.process.tags)),
+    h(
+      'details',
+      { class: 'process' },
+      h('summary', {}, 'Process ', h('span', { class: 'count', text: `${sp.service} (${sp.process.tags.length} tags)` })),
+      kvTable(sp.process.tags),
+    ),
     sp.references.length > (parentRef ? 1 : 0)
       ? h(
           'details',

@@ -45,7 +45,17 @@ const isErr = (span: WireSpan): boolean => span.tags.some((t) => t.key === 'erro
 export function model(trace: WireTrace): TraceModel {
   const spans: SpanNode[] = trace.spans.map((sp) => {
     const proc = trace.processes[sp.processID] || { serviceName: '?', tags: [] };
-    return { ...sp, process: proc, service: proc.serviceName, end: sp.startTime + sp.duration, children: [], parent: null, depth: 0, error: isErr(sp), kind: String(tagOf(sp, 'span.kind') || '') };
+    return {
+      ...sp,
+      process: proc,
+      service: proc.serviceName,
+      end: sp.startTime + sp.duration,
+      children: [],
+      parent: null,
+      depth: 0,
+      error: isErr(sp),
+      kind: String(tagOf(sp, 'span.kind') || ''),
+    };
   });
   const byId = new Map(spans.map((sp) => [sp.spanID, sp]));
   const roots: SpanNode[] = [];

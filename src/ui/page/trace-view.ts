@@ -23,7 +23,16 @@ export async function showTrace(id: string, refresh?: boolean): Promise<void> {
     data = await getTrace(id);
   } catch (err) {
     if (refresh) return;
-    put(app, h('div', { class: 'empty panel' }, h('h3', { text: 'Trace not found' }), h('div', { text: `${id}: ${message(err)}` }), h('p', {}, h('a', { href: '/search', 'data-nav': true, text: '← Back to search' }))));
+    put(
+      app,
+      h(
+        'div',
+        { class: 'empty panel' },
+        h('h3', { text: 'Trace not found' }),
+        h('div', { text: `${id}: ${message(err)}` }),
+        h('p', {}, h('a', { href: '/search', 'data-nav': true, text: '← Back to search' })),
+      ),
+    );
     return;
   }
   // Another trace was asked for meanwhile.

@@ -35,7 +35,11 @@ export function waterfall(m: TraceModel): HTMLElement {
     'div',
     { class: 'wf-head' },
     h('div', { text: 'Service & operation' }),
-    h('div', { class: 'ticks' }, [0, 0.25, 0.5, 0.75, 1].map((f) => h('span', { style: { left: f * 100 + '%' }, text: fmtDuration(tl.dur * f) }))),
+    h(
+      'div',
+      { class: 'ticks' },
+      [0, 0.25, 0.5, 0.75, 1].map((f) => h('span', { style: { left: f * 100 + '%' }, text: fmtDuration(tl.dur * f) })),
+    ),
   );
   const hiddenUnder = (sp: SpanNode): boolean => {
     for (let p = sp.parent; p; p = p.parent) if (state.collapsed.has(p.spanID)) return true;
@@ -97,11 +101,22 @@ function spanRow(sp: SpanNode, tl: Timeline, cp: Segment[]): HTMLElement {
       'div',
       { class: 'timeline' },
       h('div', { class: 'bar' + (sp.error ? ' error' : ''), style: { left: left + '%', width: `max(2px, ${width}%)`, background: colour(sp.service) } }),
-      cp.map((seg) => h('div', { class: 'cp', title: 'critical path', style: { left: pct(tl, seg.start) + '%', width: `max(2px, ${((seg.end - seg.start) / tl.dur) * 100}%)` } })),
+      cp.map((seg) =>
+        h('div', {
+          class: 'cp',
+          title: 'critical path',
+          style: { left: pct(tl, seg.start) + '%', width: `max(2px, ${((seg.end - seg.start) / tl.dur) * 100}%)` },
+        }),
+      ),
       sp.logs.map((l) => h('div', { class: 'tick', title: logTitle(l), style: { left: pct(tl, l.timestamp) + '%' } })),
       h('span', {
         class: 'label' + (labelAt === 'inside' ? ' inside' : ''),
-        style: labelAt === 'after' ? { left: left + width + 0.6 + '%' } : labelAt === 'inside' ? { right: 100 - left - width + 0.6 + '%' } : { right: 100 - left + 0.6 + '%' },
+        style:
+          labelAt === 'after'
+            ? { left: left + width + 0.6 + '%' }
+            : labelAt === 'inside'
+              ? { right: 100 - left - width + 0.6 + '%' }
+              : { right: 100 - left + 0.6 + '%' },
         text: fmtDuration(sp.duration),
       }),
     ),

@@ -6,7 +6,7 @@
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
-const { packageAt, ensurePackage, oldestAndNewest, projectPackage, projectVersion } = require('./support/deps');
+const { ensurePackage, installAhead, oldestAndNewest, packageAt, projectPackage, projectVersion } = require('./support/deps');
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -49,13 +49,7 @@ describe('mysql2 and mysql', function () {
     this.timeout(300000); // a first run installs the versions tested
     receiver = await startReceiver();
     projectPackage('mysql2'); // recorded among the versions tested: the tests without DRIVER_MODULE run it
-    for (const v of [MYSQL_OLDEST, MYSQL_NEWEST, ...MYSQL2]) {
-      try {
-        v.install();
-      } catch {
-        // the test that uses this copy fails, or skips, and says why
-      }
-    }
+    installAhead([MYSQL_OLDEST, MYSQL_NEWEST, ...MYSQL2]);
   });
   after(async () => receiver && receiver.close());
   beforeEach(() => receiver.reset());

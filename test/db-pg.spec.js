@@ -4,7 +4,7 @@
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
-const { oldestAndNewest, projectPackage, projectVersion } = require('./support/deps');
+const { installAhead, oldestAndNewest, projectPackage, projectVersion } = require('./support/deps');
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -24,13 +24,7 @@ describe('pg', function () {
     this.timeout(300000); // a first run installs the versions tested
     receiver = await startReceiver();
     // Installed here, not in each test; a version that cannot be installed fails its own tests.
-    for (const v of PG.filter((x) => !x.skip)) {
-      try {
-        v.install();
-      } catch {
-        // the test that uses this copy fails, or skips, and says why
-      }
-    }
+    installAhead(PG);
   });
   after(async () => receiver && receiver.close());
   beforeEach(() => receiver.reset());

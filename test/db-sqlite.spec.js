@@ -4,7 +4,7 @@
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
-const { oldestAndNewest, projectPackage, projectVersion } = require('./support/deps');
+const { installAhead, oldestAndNewest, projectPackage, projectVersion } = require('./support/deps');
 const prepareNative = require('./support/prepare-native');
 
 const SERVER = 2;
@@ -27,13 +27,7 @@ describe('better-sqlite3', function () {
   before(async function () {
     this.timeout(600000); // a first run installs the versions tested and builds them from source
     receiver = await startReceiver();
-    for (const v of SQLITE.filter((x) => !x.skip)) {
-      try {
-        v.install();
-      } catch {
-        // the test that uses this copy fails, or skips, and says why
-      }
-    }
+    installAhead(SQLITE);
     // test/run.js prepares the native builds for each Node; a direct `mocha` run on any Node needs the same.
     prepareNative({ major: MAJOR, bin: process.execPath });
   });

@@ -8,7 +8,7 @@
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
-const { oldestAndNewest, projectPackage, projectVersion } = require('./support/deps');
+const { installAhead, oldestAndNewest, projectPackage, projectVersion } = require('./support/deps');
 
 const SERVER = 2;
 const PRODUCER = 4;
@@ -27,13 +27,7 @@ describe('mqtt (MQTT.js 5)', function () {
   before(async function () {
     this.timeout(300000); // a first run installs the versions tested
     receiver = await startReceiver();
-    for (const v of [OLDEST, NEWEST].filter((x) => !x.skip)) {
-      try {
-        v.install();
-      } catch {
-        // the tests that use it fail and say why
-      }
-    }
+    installAhead([OLDEST, NEWEST]);
   });
   after(async () => receiver && receiver.close());
   beforeEach(() => receiver.reset());

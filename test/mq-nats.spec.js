@@ -9,7 +9,7 @@
 const assert = require('node:assert/strict');
 const { startReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
-const { oldestAndNewest, packageAt, projectPackage, projectVersion } = require('./support/deps');
+const { installAhead, oldestAndNewest, packageAt, projectPackage, projectVersion } = require('./support/deps');
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -35,13 +35,7 @@ describe('NATS (nats 2.x, @nats-io/transport-node 3.x)', function () {
   before(async function () {
     this.timeout(300000); // a first run installs the versions tested
     receiver = await startReceiver();
-    for (const v of [NATS_OLDEST, NATS_NEWEST, TN_OLDEST, TN_NEWEST].filter((x) => !x.skip)) {
-      try {
-        v.install();
-      } catch {
-        // the tests that use it fail and say why
-      }
-    }
+    installAhead([NATS_OLDEST, NATS_NEWEST, TN_OLDEST, TN_NEWEST]);
   });
   after(async () => receiver && receiver.close());
   beforeEach(() => receiver.reset());

@@ -11,7 +11,7 @@
 
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { activeContext, applyInContext, contextWithSpan, isTracingSuppressed } from '../context';
-import { HookGuard, recordError, type Fn } from '../loader/trace-call';
+import { callSpanned, HookGuard, recordError, type Fn } from '../loader/trace-call';
 import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
@@ -107,14 +107,7 @@ function wrapEmit(original: Fn): Fn {
       guard.fail(err);
     }
     if (span === undefined || ctx === undefined) return original.apply(this, arguments as unknown as unknown[]);
-    try {
-      return applyInContext(ctx, original, this, arguments);
-    } catch (err) {
-      recordError(span, err);
-      throw err;
-    } finally {
-      span.end();
-    }
+    return callSpanned(span, original, this, arguments, ctx);
   };
 }
 

@@ -15,8 +15,8 @@
 //   API's own requests ($JS.API.…) are not spans.
 
 import type { Attributes, Context, Span, TextMapGetter, TextMapSetter } from '@opentelemetry/api';
-import { activeContext, applyInContext, contextWithSpan, isTracingSuppressed, ROOT_CONTEXT } from '../context';
-import { HookGuard, recordError, type Fn } from '../loader/trace-call';
+import { activeContext, contextWithSpan, isTracingSuppressed, ROOT_CONTEXT } from '../context';
+import { callSpanned, HookGuard, type Fn } from '../loader/trace-call';
 import type { Integration, LoadedModule } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
@@ -128,14 +128,7 @@ function wrapPublish(original: Fn): Fn {
       return original.apply(this, arguments as unknown as unknown[]);
     }
     if (span === undefined) return original.apply(this, arguments as unknown as unknown[]);
-    try {
-      return original.apply(this, args);
-    } catch (err) {
-      recordError(span, err);
-      throw err;
-    } finally {
-      span.end();
-    }
+    return callSpanned(span, original, this, args);
   };
 }
 
@@ -191,14 +184,7 @@ function wrapProcessMsg(original: Fn): Fn {
       guard.fail(err);
     }
     if (span === undefined || ctx === undefined) return original.apply(this, arguments as unknown as unknown[]);
-    try {
-      return applyInContext(ctx, original, this, arguments);
-    } catch (err) {
-      recordError(span, err);
-      throw err;
-    } finally {
-      span.end();
-    }
+    return callSpanned(span, original, this, arguments, ctx);
   };
 }
 

@@ -5,7 +5,7 @@
 // throw). A driver file says only which method and which attributes.
 
 import type { Context, Span } from '@opentelemetry/api';
-import { activeContext, isTracingSuppressed } from '../context';
+import { activeContext, applyInContext, isTracingSuppressed } from '../context';
 import { log } from '../log';
 import { STATUS_ERROR } from '../otel-constants';
 
@@ -129,6 +129,21 @@ export function callTraced(
   }
   end(span, undefined);
   return result;
+}
+
+/**
+ * A synchronous call's span: a throw is recorded on it, and it ends when the
+ * call returns, either way. With `ctx` the call runs in that context.
+ */
+export function callSpanned(span: Span, original: Fn, thisArg: unknown, args: IArguments | unknown[], ctx?: Context): any {
+  try {
+    return ctx === undefined ? original.apply(thisArg, args as unknown[]) : applyInContext(ctx, original, thisArg, args);
+  } catch (err) {
+    recordError(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
 }
 
 /**

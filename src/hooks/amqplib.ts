@@ -12,14 +12,12 @@
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { activeContext, applyInContext, contextWithSpan, isTracingSuppressed } from '../context';
 import { callSpanned, HookGuard, recordError, type Fn } from '../loader/trace-call';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
 import { bodySize, extractFrom, injectInto, objectGetter, objectSetter, startMessagingSpan } from './shared/messaging';
 
 const guard = new HookGuard('amqplib');
 const tracer = hookTracer('amqplib');
-const VERSIONS = '>=0.5.5 <3';
 
 interface Message {
   fields?: { exchange?: string; routingKey?: string; deliveryTag?: number; redelivered?: boolean };
@@ -208,7 +206,7 @@ function wrapSettle(operation: 'ack' | 'nack' | 'reject'): (original: Fn) => Fn 
 }
 
 /** lib/channel_model.js or lib/callback_model.js: the API's Channel (ConfirmChannel inherits from it). */
-function patchModel(model: any): void {
+export function patchModel(model: any): void {
   const proto = model?.Channel?.prototype;
   if (typeof proto?.consume !== 'function') throw new Error('unexpected shape: no Channel#consume');
   wrap(proto, 'consume', wrapConsume);
@@ -217,19 +215,8 @@ function patchModel(model: any): void {
   wrap(proto, 'reject', wrapSettle('reject'));
 }
 
-export const integration: Integration = {
-  name: 'amqplib',
-  targets: [
-    {
-      package: 'amqplib',
-      versions: VERSIONS,
-      file: 'lib/channel',
-      patch(channel: any) {
-        if (typeof channel?.Channel?.prototype?.sendMessage !== 'function') throw new Error('unexpected shape: no Channel#sendMessage');
-        wrap(channel.Channel.prototype, 'sendMessage', wrapSendMessage);
-      },
-    },
-    { package: 'amqplib', versions: VERSIONS, file: 'lib/channel_model', patch: patchModel },
-    { package: 'amqplib', versions: VERSIONS, file: 'lib/callback_model', patch: patchModel },
-  ],
-};
+/** lib/channel.js: both APIs publish through its Channel#sendMessage. */
+export function patchChannel(channel: any): void {
+  if (typeof channel?.Channel?.prototype?.sendMessage !== 'function') throw new Error('unexpected shape: no Channel#sendMessage');
+  wrap(channel.Channel.prototype, 'sendMessage', wrapSendMessage);
+}

@@ -4,7 +4,6 @@
 import type { Span } from '@opentelemetry/api';
 import { hookTracer } from '../provider';
 import { HookGuard, traceMethod, type Fn } from '../loader/trace-call';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { endDbSpan, startSqlSpan } from './shared/db';
 
@@ -77,7 +76,7 @@ const statementText = (self: Statement) => (typeof self.source === 'string' ? se
 // One prototype per copy of the library loaded (an app may hold two majors).
 const patchedStatements = new WeakSet<object>();
 
-function patchDatabase(Database: any): void {
+export function patchDatabase(Database: any): void {
   if (typeof Database?.prototype?.prepare !== 'function') throw new Error('unexpected shape: no Database#prepare');
   wrap(
     Database.prototype,
@@ -105,8 +104,3 @@ function patchDatabase(Database: any): void {
       },
   );
 }
-
-export const integration: Integration = {
-  name: 'better-sqlite3',
-  targets: [{ package: 'better-sqlite3', versions: '>=11 <14', patch: patchDatabase }],
-};

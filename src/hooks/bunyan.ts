@@ -3,7 +3,6 @@
 // the span's ids are added to fields the record does not have.
 
 import { HookGuard, type Fn } from '../loader/trace-call';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { addLogIds, logCorrelationEnabled } from './shared/log-ids';
 
@@ -22,15 +21,6 @@ function wrapEmit(original: Fn): Fn {
   };
 }
 
-export const integration: Integration = {
-  name: 'bunyan',
-  targets: [
-    {
-      package: 'bunyan',
-      versions: '>=1 <3',
-      patch: (Logger) => {
-        if (logCorrelationEnabled()) wrap(Logger?.prototype, '_emit', wrapEmit);
-      },
-    },
-  ],
-};
+export function patchLogger(Logger: any): void {
+  if (logCorrelationEnabled()) wrap(Logger?.prototype, '_emit', wrapEmit);
+}

@@ -14,7 +14,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { activeContext, applyInContext, contextWithSpan, isTracingSuppressed } from '../context';
 import { HookGuard, recordError, type Fn } from '../loader/trace-call';
 import { SPAN_KIND_INTERNAL } from '../otel-constants';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
 import { recordServerError, routeOf, serverSpanOf, setRoute } from './http';
@@ -211,16 +210,11 @@ function patchLayer(Layer: { prototype?: object } | undefined, handleRequest: st
   wrap(proto, handleError, wrapHandleError);
 }
 
-export const integration: Integration = {
-  name: 'express',
-  targets: [
-    // express 4: its own router; `express.Router` is the router's prototype object.
-    { package: 'express', versions: '>=4.9 <5', patch: (exports) => wrap(exports?.Router, 'use', wrapUse) },
-    { package: 'express', versions: '>=4.9 <5', file: 'lib/router/layer', patch: (Layer) => patchLayer(Layer, 'handle_request', 'handle_error') },
-    // express 5: the `router` package.
-    { package: 'express', versions: '>=5 <6', patch: (exports) => wrap(exports?.Router?.prototype, 'use', wrapUse) },
-    { package: 'router', versions: '>=2 <3', file: 'lib/layer', patch: (Layer) => patchLayer(Layer, 'handleRequest', 'handleError') },
-    // Returns the wrapper: finalhandler's export is the function itself.
-    { package: 'finalhandler', versions: '>=0.2 <3', patch: (exports) => (typeof exports === 'function' ? wrapFinalhandler(exports) : exports) },
-  ],
-};
+/** express 4: its own router; `express.Router` is the router's prototype object. */
+export const patchExpress4 = (exports: any) => wrap(exports?.Router, 'use', wrapUse);
+export const patchLayer4 = (Layer: any) => patchLayer(Layer, 'handle_request', 'handle_error');
+/** express 5: the `router` package. */
+export const patchExpress5 = (exports: any) => wrap(exports?.Router?.prototype, 'use', wrapUse);
+export const patchLayer5 = (Layer: any) => patchLayer(Layer, 'handleRequest', 'handleError');
+/** Returns the wrapper: finalhandler's export is the function itself. */
+export const patchFinalhandler = (exports: unknown) => (typeof exports === 'function' ? wrapFinalhandler(exports as Fn) : exports);

@@ -17,7 +17,6 @@ import type { IncomingMessage } from 'node:http';
 import { activeContext, bindChannelContext, contextWithSpan, isTracingSuppressed, runInContext } from '../context';
 import { callTraced, HookGuard, recordError, type Fn } from '../loader/trace-call';
 import { SPAN_KIND_INTERNAL } from '../otel-constants';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
 import { recordServerError, serverSpanOf, setRoute } from './http';
@@ -100,7 +99,7 @@ function traceHandlerChannel(): void {
   });
 }
 
-function subscribeHandlerChannel(): void {
+export function subscribeHandlerChannel(): void {
   if (middlewareSpansEnabled()) traceHandlerChannel();
   const noop = () => {};
   (dc.tracingChannel('fastify.request.handler') as unknown as { subscribe(s: Record<string, (m: unknown) => void>): void }).subscribe({
@@ -205,13 +204,5 @@ function wrapHooks(original: Fn, nameRoutes: boolean): Fn {
   };
 }
 
-export const integration: Integration = {
-  name: 'fastify',
-  targets: [
-    // Each module declares both majors, so that neither warns of an unknown version on the other.
-    { package: 'fastify', versions: '>=4 <5', file: 'lib/hooks', patch: (exports) => wrap(exports, 'Hooks', (original) => wrapHooks(original, true)) },
-    { package: 'fastify', versions: '>=5 <6', file: 'lib/hooks', patch: (exports) => wrap(exports, 'Hooks', (original) => wrapHooks(original, false)) },
-    { package: 'fastify', versions: '>=4 <5' },
-    { package: 'fastify', versions: '>=5 <6', subscribe: subscribeHandlerChannel },
-  ],
-};
+export const patchHooks4 = (exports: any) => wrap(exports, 'Hooks', (original) => wrapHooks(original, true));
+export const patchHooks5 = (exports: any) => wrap(exports, 'Hooks', (original) => wrapHooks(original, false));

@@ -8,7 +8,6 @@ import { activeContext, contextWithSpan, isTracingSuppressed } from '../context'
 import { propagation } from '../propagation';
 import { hookTracer } from '../provider';
 import { normalizeMethod, redactUrl } from '../semconv';
-import type { Integration } from '../loader/types';
 import { HookGuard, recordError } from '../loader/trace-call';
 import { SPAN_KIND_CLIENT, STATUS_ERROR } from '../otel-constants';
 
@@ -100,12 +99,9 @@ function onError(message: unknown): void {
   span.end();
 }
 
-export const integration: Integration = {
-  name: 'fetch',
-  start() {
-    dc.subscribe('undici:request:create', onCreate);
-    dc.subscribe('undici:request:headers', onHeaders);
-    dc.subscribe('undici:request:trailers', onTrailers);
-    dc.subscribe('undici:request:error', onError);
-  },
-};
+export function start(): void {
+  dc.subscribe('undici:request:create', onCreate);
+  dc.subscribe('undici:request:headers', onHeaders);
+  dc.subscribe('undici:request:trailers', onTrailers);
+  dc.subscribe('undici:request:error', onError);
+}

@@ -18,7 +18,6 @@ import { activeContext, applyInContext, contextWithSpan, isTracingSuppressed } f
 import { traceChannel } from '../loader/channels';
 import { HookGuard, recordError, type Fn } from '../loader/trace-call';
 import { SPAN_KIND_INTERNAL, STATUS_ERROR } from '../otel-constants';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { agentConfig, hookTracer } from '../provider';
 
@@ -299,7 +298,7 @@ interface ResolveMessage {
   isDefaultResolver?: boolean;
 }
 
-function subscribeChannels(): void {
+export function subscribeChannels(): void {
   traceChannel<ExecuteMessage>('graphql:execute', {
     guard,
     active: true,
@@ -334,28 +333,10 @@ function subscribeChannels(): void {
   });
 }
 
-const V16 = '>=16.0.0 <17';
-const V17 = '>=17.0.0 <18';
-
-export const integration: Integration = {
-  name: 'graphql',
-  targets: [
-    {
-      package: 'graphql',
-      versions: V16,
-      file: 'execution/execute',
-      patch(exports: any) {
-        if (typeof exports?.execute !== 'function') throw new Error('unexpected shape: no execute');
-        wrap(exports, 'execute', wrapExecute);
-        wrap(exports, 'executeSync', wrapExecute);
-      },
-    },
-    { package: 'graphql', versions: V16, file: 'language/parser', patch: (exports: any) => wrap(exports, 'parse', wrapPhase('parse')) },
-    { package: 'graphql', versions: V16, file: 'validation/validate', patch: (exports: any) => wrap(exports, 'validate', wrapPhase('validate')) },
-    // 17 is traced through its channels: declared here so that loading it patches nothing.
-    { package: 'graphql', versions: V17, file: 'execution/execute' },
-    { package: 'graphql', versions: V17, file: 'language/parser' },
-    { package: 'graphql', versions: V17, file: 'validation/validate' },
-  ],
-  start: subscribeChannels,
-};
+export function patchExecute(exports: any): void {
+  if (typeof exports?.execute !== 'function') throw new Error('unexpected shape: no execute');
+  wrap(exports, 'execute', wrapExecute);
+  wrap(exports, 'executeSync', wrapExecute);
+}
+export const patchParser = (exports: any) => wrap(exports, 'parse', wrapPhase('parse'));
+export const patchValidate = (exports: any) => wrap(exports, 'validate', wrapPhase('validate'));

@@ -13,7 +13,7 @@ import { propagation } from '../propagation';
 import { hookTracer } from '../provider';
 import { HookGuard, type Fn } from '../loader/trace-call';
 import { SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_ERROR } from '../otel-constants';
-import type { Integration, LoadedModule } from '../loader/types';
+import type { LoadedModule } from '../loader/types';
 import { wrap } from '../loader/wrap';
 
 const guard = new HookGuard('grpc');
@@ -279,7 +279,7 @@ const metadataClasses = new Map<string, MetadataClass>();
 
 // Generated clients call the make*Request methods they captured when
 // make-client.js loaded: client.js is patched as it loads, before that.
-function patchClient(exports: any, module: LoadedModule): void {
+export function patchClient(exports: any, module: LoadedModule): void {
   const client = exports?.Client?.prototype;
   const Metadata = metadataClasses.get(module.baseDir);
   if (typeof client?.makeUnaryRequest !== 'function' || Metadata === undefined) throw new Error('unexpected shape: no Client#makeUnaryRequest or Metadata');
@@ -290,28 +290,11 @@ function patchClient(exports: any, module: LoadedModule): void {
   wrap(client, 'makeBidiStreamRequest', wrapRequest(Metadata, 3));
 }
 
-const VERSIONS = '>=1.0.0 <2';
+export function noteMetadataClass(exports: any, module: LoadedModule): void {
+  if (typeof exports?.Metadata === 'function') metadataClasses.set(module.baseDir, exports.Metadata);
+}
 
-export const integration: Integration = {
-  name: 'grpc',
-  targets: [
-    {
-      package: '@grpc/grpc-js',
-      versions: VERSIONS,
-      file: 'build/src/metadata',
-      patch(exports: any, module: LoadedModule) {
-        if (typeof exports?.Metadata === 'function') metadataClasses.set(module.baseDir, exports.Metadata);
-      },
-    },
-    { package: '@grpc/grpc-js', versions: VERSIONS, file: 'build/src/client', patch: patchClient },
-    {
-      package: '@grpc/grpc-js',
-      versions: VERSIONS,
-      file: 'build/src/server',
-      patch(exports: any) {
-        if (typeof exports?.Server?.prototype?.register !== 'function') throw new Error('unexpected shape: no Server#register');
-        wrap(exports.Server.prototype, 'register', wrapRegister);
-      },
-    },
-  ],
-};
+export function patchServer(exports: any): void {
+  if (typeof exports?.Server?.prototype?.register !== 'function') throw new Error('unexpected shape: no Server#register');
+  wrap(exports.Server.prototype, 'register', wrapRegister);
+}

@@ -9,7 +9,6 @@ import type { IncomingMessage } from 'node:http';
 import { activeContext, contextWithSpan, isTracingSuppressed, runInContext } from '../context';
 import { callTraced, HookGuard, type Fn } from '../loader/trace-call';
 import { SPAN_KIND_INTERNAL } from '../otel-constants';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
 import { recordServerError, serverSpanOf, setRoute } from './http';
@@ -117,15 +116,5 @@ function wrapServerFactory(original: Fn): Fn {
   };
 }
 
-export const integration: Integration = {
-  name: 'hapi',
-  targets: [
-    // Returns the wrapper: the file's export is the factory itself (lib/index requires it, so the replacement reaches every import).
-    {
-      package: '@hapi/hapi',
-      versions: '>=21 <22',
-      file: 'lib/server',
-      patch: (factory) => (typeof factory === 'function' ? wrapServerFactory(factory) : factory),
-    },
-  ],
-};
+/** Returns the wrapper: the file's export is the factory itself. */
+export const patchServerFactory = (factory: unknown) => (typeof factory === 'function' ? wrapServerFactory(factory as Fn) : factory);

@@ -14,7 +14,6 @@ import { normalizeMethod, originFormOf, redactQuery, redactUrl, splitHostHeader 
 import { onBuiltinImport } from '../loader/esm-builtins';
 import { HookGuard, recordError } from '../loader/trace-call';
 import { SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_ERROR } from '../otel-constants';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { dbStatusCode, scrubErrorText } from './shared/db-errors';
 
@@ -392,26 +391,22 @@ function patchBuiltin(name: 'http' | 'https'): void {
 // http and https cost ~8 ms to load, which an app that never uses them should
 // not pay: each is patched when the app first loads it, or right away where
 // the app's ESM imports of built-ins cannot be seen (see esm-builtins.ts).
-export const integration: Integration = {
-  name: 'http',
-  targets: [
-    { package: 'http', versions: '*', patch: () => patchBuiltin('http') },
-    { package: 'https', versions: '*', patch: () => patchBuiltin('https') },
-  ],
-  start() {
-    for (const name of ['http', 'https'] as const) {
-      // https (and tls under it) costs ~4 ms to load: where ESM imports cannot be seen, it is
-      // patched when an https server listens or the first https request is sent (see patchMessages).
-      onBuiltinImport(name, () => patchBuiltin(name), name === 'https');
-    }
-    dc.subscribe('http.client.request.error', onClientError);
-    // Safety nets for imports nothing could watch: the first request patches
-    // the module (its clients, and the messages' events). A client request is traced from the next one.
-    dc.subscribe('http.server.request.start', onFirstUse);
-    dc.subscribe('http.client.request.start', onFirstUse);
-    dc.subscribe('http.server.request.start', onServerRequestStart);
-  },
-};
+export const patchHttp = () => patchBuiltin('http');
+export const patchHttps = () => patchBuiltin('https');
+
+export function start(): void {
+  for (const name of ['http', 'https'] as const) {
+    // https (and tls under it) costs ~4 ms to load: where ESM imports cannot be seen, it is
+    // patched when an https server listens or the first https request is sent (see patchMessages).
+    onBuiltinImport(name, () => patchBuiltin(name), name === 'https');
+  }
+  dc.subscribe('http.client.request.error', onClientError);
+  // Safety nets for imports nothing could watch: the first request patches
+  // the module (its clients, and the messages' events). A client request is traced from the next one.
+  dc.subscribe('http.server.request.start', onFirstUse);
+  dc.subscribe('http.client.request.start', onFirstUse);
+  dc.subscribe('http.server.request.start', onServerRequestStart);
+}
 
 function onFirstUse(message: unknown): void {
   if (patched.size === 2) return;

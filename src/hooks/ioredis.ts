@@ -9,7 +9,6 @@ import type { Context } from '@opentelemetry/api';
 import { activeContext, applyInContext, isTracingSuppressed } from '../context';
 import { scopeChannel, traceChannel } from '../loader/channels';
 import { HookGuard, traceMethod, type Fn } from '../loader/trace-call';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
 import { endDbSpan } from './shared/db';
@@ -17,9 +16,6 @@ import { isHandshake, keepRawArgs, kConnecting, rawArgsOf, redisQueryText, start
 
 const guard = new HookGuard('ioredis');
 const tracer = hookTracer('ioredis');
-
-/** The first version publishing `ioredis:command`, `ioredis:batch` and `ioredis:connect`. */
-const CHANNELS_SINCE = '5.11.0';
 
 function redisClass(exports: any): any {
   return exports?.prototype?.sendCommand ? exports : (exports?.default ?? exports?.Redis);
@@ -100,7 +96,7 @@ function wrapConnect(original: Fn): Fn {
   };
 }
 
-function patch(exports: any): unknown {
+export function patch(exports: any): unknown {
   const proto = redisClass(exports)?.prototype;
   if (!wrap(proto, 'sendCommand', traceSendCommand)) throw new Error('unexpected shape: no Redis#sendCommand');
   wrap(proto, 'connect', wrapConnect);
@@ -139,7 +135,7 @@ function startCommandSpan(message: CommandMessage, active: Context) {
   return startRedisSpan(tracer, parent, target, name, redisQueryText(name, args, false));
 }
 
-function subscribe(): void {
+export function subscribe(): void {
   // The handshake is published inside `ioredis:connect`'s call, from its socket's events.
   scopeChannel('ioredis:connect', kConnecting, guard);
   // `ioredis:batch` (one per MULTI) is left out: MULTI, its commands and EXEC are each a command span, as before.
@@ -148,17 +144,9 @@ function subscribe(): void {
 
 // What the channel does not carry: the sender of a command written later.
 // Nothing is traced here.
-function patchAround(exports: any): unknown {
+export function patchAround(exports: any): unknown {
   wrap(redisClass(exports)?.prototype, 'sendCommand', keepSender);
   return exports;
 }
 
-export const integration: Integration = {
-  name: 'ioredis',
-  targets: [
-    { package: 'ioredis', versions: `>=4 <${CHANNELS_SINCE}`, patch },
-    { package: 'ioredis', versions: `>=${CHANNELS_SINCE}`, subscribe, patch: patchAround },
-    // The keys its sanitiser hides are kept for the spans (other subscribers still get its own list).
-    { package: 'ioredis', versions: `>=${CHANNELS_SINCE}`, file: 'built/tracing', patch: (tracing: object) => void keepRawArgs(tracing, (args) => args[1]) },
-  ],
-};
+export const keepTracedArgs = (tracing: object) => void keepRawArgs(tracing, (args) => args[1]);

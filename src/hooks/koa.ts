@@ -13,7 +13,6 @@ import type { IncomingMessage } from 'node:http';
 import { activeContext, contextWithSpan, isTracingSuppressed, runInContext } from '../context';
 import { callTraced, HookGuard, type Fn } from '../loader/trace-call';
 import { SPAN_KIND_INTERNAL } from '../otel-constants';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
 import { recordServerError, serverSpanOf, setRoute } from './http';
@@ -147,18 +146,9 @@ function wrapOnerror(original: Fn): Fn {
   };
 }
 
-export const integration: Integration = {
-  name: 'koa',
-  targets: [
-    {
-      package: 'koa',
-      versions: '>=2 <4',
-      patch: (Application) => {
-        middlewareSpans = middlewareSpansEnabled();
-        wrap(Application?.prototype, 'callback', wrapCallback);
-      },
-    },
-    // lib/context exports the prototype of every app's ctx.
-    { package: 'koa', versions: '>=2 <4', file: 'lib/context', patch: (context) => wrap(context, 'onerror', wrapOnerror) },
-  ],
-};
+export function patchApplication(Application: any): void {
+  middlewareSpans = middlewareSpansEnabled();
+  wrap(Application?.prototype, 'callback', wrapCallback);
+}
+
+export const patchContext = (context: any) => wrap(context, 'onerror', wrapOnerror);

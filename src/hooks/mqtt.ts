@@ -12,7 +12,6 @@
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import { activeContext, applyInContext, contextWithSpan, isTracingSuppressed } from '../context';
 import { callSpanned, HookGuard, recordError, type Fn } from '../loader/trace-call';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
 import { bodySize, extractFrom, injectInto, objectGetter, objectSetter, startMessagingSpan } from './shared/messaging';
@@ -111,17 +110,9 @@ function wrapEmit(original: Fn): Fn {
   };
 }
 
-function patchClient(exports: any): void {
+export function patchClient(exports: any): void {
   const proto = (exports?.default ?? exports?.MqttClient)?.prototype;
   if (typeof proto?.publish !== 'function' || typeof proto.emit !== 'function') throw new Error('unexpected shape: no MqttClient#publish');
   wrap(proto, 'publish', wrapPublish);
   wrap(proto, 'emit', wrapEmit);
 }
-
-export const integration: Integration = {
-  name: 'mqtt',
-  targets: [
-    { package: 'mqtt', versions: '>=5.0.0 <6', file: 'build/lib/client', patch: patchClient },
-    { package: 'mqtt', versions: '>=5.0.0 <6', file: 'build/src/lib/client', patch: patchClient },
-  ],
-};

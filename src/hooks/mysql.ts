@@ -3,7 +3,6 @@
 // package's own files are declared instead.
 
 import { HookGuard } from '../loader/trace-call';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
 import { wrapGetConnection, wrapMysqlQuery } from './shared/mysql-common';
@@ -22,24 +21,10 @@ function isMariaDB(conn: MysqlConnection): boolean {
 
 const wrapQuery = wrapMysqlQuery<MysqlConnection>({ tracer, guard, callbackKey: '_callback', isMariaDB });
 
-export const integration: Integration = {
-  name: 'mysql',
-  targets: [
-    {
-      package: 'mysql',
-      versions: '>=2.17 <3',
-      file: 'lib/Connection',
-      patch(Connection: any) {
-        if (!wrap(Connection?.prototype, 'query', wrapQuery)) throw new Error('unexpected shape: no Connection#query');
-      },
-    },
-    {
-      package: 'mysql',
-      versions: '>=2.17 <3',
-      file: 'lib/Pool',
-      patch(Pool: any) {
-        wrap(Pool?.prototype, 'getConnection', wrapGetConnection(guard));
-      },
-    },
-  ],
-};
+export function patchConnection(Connection: any): void {
+  if (!wrap(Connection?.prototype, 'query', wrapQuery)) throw new Error('unexpected shape: no Connection#query');
+}
+
+export function patchPool(Pool: any): void {
+  wrap(Pool?.prototype, 'getConnection', wrapGetConnection(guard));
+}

@@ -9,7 +9,7 @@ import type { Context, Span } from '@opentelemetry/api';
 import * as path from 'node:path';
 import { traceChannel } from '../loader/channels';
 import { CallNote, HookGuard } from '../loader/trace-call';
-import type { Integration, LoadedModule } from '../loader/types';
+import type { LoadedModule } from '../loader/types';
 import { ownerOf, wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
 import { endDbSpan, startSqlSpan } from './shared/db';
@@ -19,7 +19,6 @@ const guard = new HookGuard('mysql2');
 const tracer = hookTracer('mysql2');
 
 /** The first mysql2 that publishes its TracingChannels (3.19.1 has none). */
-const CHANNELS = '>=3.20.0 <4';
 
 interface Mysql2Connection {
   config?: { host?: string; port?: number; database?: string };
@@ -43,7 +42,7 @@ function coreOf(exports: any, module: LoadedModule): any {
 
 const wrapQuery = wrapMysqlQuery<Mysql2Connection>({ tracer, guard, callbackKey: 'onResult', isMariaDB });
 
-function patchMethods(exports: any, module: LoadedModule): unknown {
+export function patchMethods(exports: any, module: LoadedModule): unknown {
   const core = coreOf(exports, module);
   const connection = ownerOf(core?.Connection?.prototype, 'query');
   if (!connection) throw new Error('unexpected shape: no Connection#query');
@@ -75,7 +74,7 @@ interface StatementMessage {
 const noted = new CallNote<{ text: string | undefined; connection: Mysql2Connection }>();
 const noteStatement = noted.around((connection: Mysql2Connection, args) => ({ text: sqlOf(args[0]), connection }));
 
-function noteStatements(exports: any, module: LoadedModule): unknown {
+export function noteStatements(exports: any, module: LoadedModule): unknown {
   const core = coreOf(exports, module);
   const connection = ownerOf(core?.Connection?.prototype, 'query');
   if (!connection) throw new Error('unexpected shape: no Connection#query');
@@ -118,20 +117,10 @@ function endStatement(span: Span, err: unknown, message: StatementMessage): void
   endDbSpan(span, err);
 }
 
-function subscribe(): void {
+export function subscribe(): void {
   const statements = { guard, start: startStatement, end: endStatement, callerContext: true };
   traceChannel<StatementMessage>('mysql2:query', statements);
   traceChannel<StatementMessage>('mysql2:execute', statements);
   // No span for a checkout: only its callback's context.
   traceChannel<object>('mysql2:pool:connect', { guard, start: () => undefined, end: () => {}, callerContext: true });
 }
-
-export const integration: Integration = {
-  name: 'mysql2',
-  targets: [
-    { package: 'mysql2', versions: '>=2 <3.20.0', patch: patchMethods },
-    { package: 'mysql2', file: 'promise', versions: '>=2 <3.20.0', patch: patchMethods },
-    { package: 'mysql2', versions: CHANNELS, subscribe, patch: noteStatements },
-    { package: 'mysql2', file: 'promise', versions: CHANNELS, subscribe, patch: noteStatements },
-  ],
-};

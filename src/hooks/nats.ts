@@ -17,7 +17,7 @@
 import type { Attributes, Context, Span, TextMapGetter, TextMapSetter } from '@opentelemetry/api';
 import { activeContext, contextWithSpan, isTracingSuppressed, ROOT_CONTEXT } from '../context';
 import { callSpanned, HookGuard, type Fn } from '../loader/trace-call';
-import type { Integration, LoadedModule } from '../loader/types';
+import type { LoadedModule } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
 import { extractFrom, injectInto, startMessagingSpan } from './shared/messaging';
@@ -189,7 +189,7 @@ function wrapProcessMsg(original: Fn): Fn {
 }
 
 /** protocol.js: ProtocolHandler, told which copy of the library it belongs to (for its headers module). */
-function patchProtocol(exports: any, module: LoadedModule): void {
+export function patchProtocol(exports: any, module: LoadedModule): void {
   const proto = exports?.ProtocolHandler?.prototype;
   if (typeof proto?.publish !== 'function' || typeof proto.processMsg !== 'function')
     throw new Error('unexpected shape: no ProtocolHandler#publish / #processMsg');
@@ -198,16 +198,6 @@ function patchProtocol(exports: any, module: LoadedModule): void {
   wrap(proto, 'processMsg', wrapProcessMsg);
 }
 
-function keepHeaders(exports: any, module: LoadedModule): void {
+export function keepHeaders(exports: any, module: LoadedModule): void {
   if (typeof exports?.headers === 'function' && typeof exports?.MsgHdrsImpl?.decode === 'function') headerModules.set(module.baseDir, exports as HeadersModule);
 }
-
-export const integration: Integration = {
-  name: 'nats',
-  targets: [
-    { package: 'nats', versions: '>=2.7.0 <3', file: 'lib/nats-base-client/headers', patch: keepHeaders },
-    { package: 'nats', versions: '>=2.7.0 <3', file: 'lib/nats-base-client/protocol', patch: patchProtocol },
-    { package: '@nats-io/nats-core', versions: '>=3.0.0 <4', file: 'lib/headers', patch: keepHeaders },
-    { package: '@nats-io/nats-core', versions: '>=3.0.0 <4', file: 'lib/protocol', patch: patchProtocol },
-  ],
-};

@@ -8,7 +8,6 @@
 
 import type { IncomingMessage } from 'node:http';
 import { HookGuard, type Fn } from '../loader/trace-call';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { recordServerError, routeOf, serverSpanOf } from './http';
 
@@ -75,15 +74,5 @@ function wrapNext(original: Fn): Fn {
   };
 }
 
-const patchCreate = (exports: any) => wrap(exports?.RouterExecutionContext?.prototype, 'create', wrapCreate);
-const patchNext = (exports: any) => wrap(exports?.ExceptionsHandler?.prototype, 'next', wrapNext);
-
-export const integration: Integration = {
-  name: 'nestjs',
-  targets: [
-    { package: '@nestjs/core', versions: '>=11 <12', file: 'router/router-execution-context', patch: patchCreate },
-    { package: '@nestjs/core', versions: '>=11 <12', file: 'exceptions/exceptions-handler', patch: patchNext },
-    { package: '@nestjs/core', versions: '>=12 <13', file: 'router/router-execution-context', esModule: true, patch: patchCreate },
-    { package: '@nestjs/core', versions: '>=12 <13', file: 'exceptions/exceptions-handler', esModule: true, patch: patchNext },
-  ],
-};
+export const patchCreate = (exports: any) => wrap(exports?.RouterExecutionContext?.prototype, 'create', wrapCreate);
+export const patchNext = (exports: any) => wrap(exports?.ExceptionsHandler?.prototype, 'next', wrapNext);

@@ -6,7 +6,6 @@ import type { Context, Span } from '@opentelemetry/api';
 import { activeContext, isTracingSuppressed, runInContext } from '../context';
 import { callTraced, HookGuard, traceMethod, type Fn } from '../loader/trace-call';
 import { SPAN_KIND_CLIENT } from '../otel-constants';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
 import { endDbSpan, startSqlSpan } from './shared/db';
@@ -112,7 +111,7 @@ function patchNative(pg: any): void {
   });
 }
 
-function patchPg(pg: any): void {
+export function patchPg(pg: any): void {
   if (typeof pg?.Client?.prototype?.query !== 'function') throw new Error('unexpected shape: no Client#query');
   wrap(pg.Client.prototype, 'query', wrapQuery);
   // pg.Pool extends pg-pool's Pool; connect lives on that parent prototype.
@@ -120,16 +119,6 @@ function patchPg(pg: any): void {
   patchNative(pg);
 }
 
-export const integration: Integration = {
-  name: 'pg',
-  targets: [
-    { package: 'pg', versions: '>=8.0.3 <9', patch: patchPg },
-    {
-      package: 'pg-pool',
-      versions: '>=3 <4',
-      patch(Pool: any) {
-        wrap(Pool?.prototype, 'connect', wrapConnect);
-      },
-    },
-  ],
-};
+export function patchPool(Pool: any): void {
+  wrap(Pool?.prototype, 'connect', wrapConnect);
+}

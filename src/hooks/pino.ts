@@ -5,7 +5,6 @@
 // package export would not reach an ESM import of pino on Node 20 and 22.
 
 import { HookGuard, type Fn } from '../loader/trace-call';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { activeSpanContext, logCorrelationEnabled, SPAN_ID, TRACE_FLAGS, TRACE_ID, traceFlags } from './shared/log-ids';
 
@@ -67,24 +66,10 @@ function wrapCreateArgsNormalizer(original: Fn): Fn {
   };
 }
 
-export const integration: Integration = {
-  name: 'pino',
-  targets: [
-    {
-      package: 'pino',
-      versions: '>=8 <11',
-      file: 'lib/tools',
-      patch: (exports) => {
-        if (logCorrelationEnabled()) wrap(exports, 'createArgsNormalizer', wrapCreateArgsNormalizer);
-      },
-    },
-    {
-      package: 'pino',
-      versions: '>=8 <11',
-      file: 'lib/symbols',
-      patch: (exports) => {
-        if (typeof exports?.chindingsSym === 'symbol') chindingsSym = exports.chindingsSym;
-      },
-    },
-  ],
-};
+export function patchTools(exports: any): void {
+  if (logCorrelationEnabled()) wrap(exports, 'createArgsNormalizer', wrapCreateArgsNormalizer);
+}
+
+export function noteSymbols(exports: any): void {
+  if (typeof exports?.chindingsSym === 'symbol') chindingsSym = exports.chindingsSym;
+}

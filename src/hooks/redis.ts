@@ -10,7 +10,7 @@
 import type { Context, Span } from '@opentelemetry/api';
 import { scopeChannel, traceChannel } from '../loader/channels';
 import { CallNote, HookGuard, traceMethod, type Fn } from '../loader/trace-call';
-import type { Integration, LoadedModule } from '../loader/types';
+import type { LoadedModule } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { hookTracer } from '../provider';
 import { endDbSpan } from './shared/db';
@@ -18,9 +18,6 @@ import { isHandshake, keepRawArgs, kConnecting, rawArgsOf, redisQueryText, start
 
 const guard = new HookGuard('redis');
 const tracer = hookTracer('redis');
-
-/** The first version publishing `node-redis:command`, `node-redis:batch` and `node-redis:connect`. */
-const CHANNELS_SINCE = '5.12.0';
 
 interface NodeRedisClient {
   options?: { socket?: { host?: string; port?: number; path?: string }; database?: number; url?: string };
@@ -126,7 +123,7 @@ const traceAddCommand = traceMethod<unknown>({
 // names its commands module (loaded before the client's) lists.
 const commandNames = new Map<string, string[]>();
 
-function patchClient(clientModule: any, module: LoadedModule): void {
+export function patchClient(clientModule: any, module: LoadedModule): void {
   const proto = clientModule?.default?.prototype;
   if (typeof proto?._executeCommand === 'function' || typeof proto?._executePipeline === 'function') {
     // node-redis 5: every single command goes through the public sendCommand,
@@ -202,7 +199,7 @@ function startBatchSpan(message: BatchMessage, parent: Context): Span | undefine
   return startRedisSpan(tracer, parent, targetOfMessage(message), operation, text, message.batchSize);
 }
 
-function subscribe(): void {
+export function subscribe(): void {
   // Its handshake is queued without being published today; should it ever be
   // published, it is inside the connect call.
   scopeChannel('node-redis:connect', kConnecting, guard);
@@ -211,7 +208,7 @@ function subscribe(): void {
 }
 
 // What the channels do not carry; the spans of commands and batches come from them.
-function patchAroundClient(clientModule: any): void {
+export function patchAroundClient(clientModule: any): void {
   const proto = clientModule?.default?.prototype;
   if (!proto) throw new Error('unexpected shape: no RedisClient');
   wrap(proto, '_executeMulti', keepBatch);
@@ -220,37 +217,11 @@ function patchAroundClient(clientModule: any): void {
   tracePubSub(proto);
 }
 
-const PATCHED = `>=1 <${CHANNELS_SINCE}`;
-const PUBLISHING = `>=${CHANNELS_SINCE}`;
+/** node-redis 4 (5 queues its commands through sendCommand, traced above). */
+export const patchCommandsQueue = (queueModule: any) => wrap(queueModule?.default?.prototype, 'addCommand', traceAddCommand);
 
-export const integration: Integration = {
-  name: 'redis',
-  targets: [
-    { package: '@redis/client', versions: PATCHED, file: 'dist/lib/client', patch: patchClient },
-    {
-      package: '@redis/client',
-      versions: PATCHED,
-      file: 'dist/lib/client/commands-queue',
-      patch(queueModule: any) {
-        // node-redis 4 (5 queues its commands through sendCommand, traced above)
-        wrap(queueModule?.default?.prototype, 'addCommand', traceAddCommand);
-      },
-    },
-    {
-      package: '@redis/client',
-      versions: PATCHED,
-      file: 'dist/lib/client/commands',
-      patch(commandsModule: any, module: LoadedModule) {
-        commandNames.set(module.baseDir, Object.keys(commandsModule?.default ?? {}));
-      },
-    },
-    { package: '@redis/client', versions: PUBLISHING, subscribe, file: 'dist/lib/client', patch: patchAroundClient },
-    // The keys its sanitiser hides are kept for the spans (other subscribers still get its own list).
-    {
-      package: '@redis/client',
-      versions: PUBLISHING,
-      file: 'dist/lib/client/tracing',
-      patch: (tracing: object) => void keepRawArgs(tracing, (args) => args[0]),
-    },
-  ],
-};
+export function noteCommandNames(commandsModule: any, module: LoadedModule): void {
+  commandNames.set(module.baseDir, Object.keys(commandsModule?.default ?? {}));
+}
+
+export const keepTracedArgs = (tracing: object) => void keepRawArgs(tracing, (args) => args[0]);

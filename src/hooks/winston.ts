@@ -3,7 +3,6 @@
 // run: the span's ids are added there, to fields the record does not have.
 
 import { HookGuard, type Fn } from '../loader/trace-call';
-import type { Integration } from '../loader/types';
 import { wrap } from '../loader/wrap';
 import { addLogIds, logCorrelationEnabled } from './shared/log-ids';
 
@@ -22,16 +21,6 @@ function wrapWrite(original: Fn): Fn {
   };
 }
 
-export const integration: Integration = {
-  name: 'winston',
-  targets: [
-    {
-      package: 'winston',
-      versions: '>=3 <4',
-      file: 'lib/winston/logger',
-      patch: (Logger) => {
-        if (logCorrelationEnabled()) wrap(Logger?.prototype, 'write', wrapWrite);
-      },
-    },
-  ],
-};
+export function patchLogger(Logger: any): void {
+  if (logCorrelationEnabled()) wrap(Logger?.prototype, 'write', wrapWrite);
+}

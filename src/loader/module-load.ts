@@ -118,10 +118,28 @@ export function watchModules(names: string[], esModules: string[], onLoad: OnMod
 /** A package's version from its package.json ('' when unreadable; Node's own for built-ins). */
 export function packageVersion(baseDir: string): string {
   if (baseDir === '') return process.versions.node;
+  const file = path.join(baseDir, 'package.json');
+  if (!fs.existsSync(file)) return ''; // (a failed read costs an exception; most looked-up packages are absent)
   try {
-    return (JSON.parse(fs.readFileSync(path.join(baseDir, 'package.json'), 'utf8')) as { version?: string }).version ?? '';
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: string }).version ?? '';
   } catch {
     return '';
+  }
+}
+
+let appNodeModules: string[] | undefined;
+
+/** The node_modules folders Node searches for the app's main module, nearest first: found once, then only those are read. */
+function appNodeModuleFolders(): string[] {
+  if (appNodeModules !== undefined) return appNodeModules;
+  appNodeModules = [];
+  let dir = process.argv[1] ? path.dirname(path.resolve(process.argv[1])) : process.cwd();
+  for (;;) {
+    const folder = path.join(dir, 'node_modules');
+    if (fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) appNodeModules.push(folder);
+    const parent = path.dirname(dir);
+    if (parent === dir) return appNodeModules;
+    dir = parent;
   }
 }
 
@@ -131,14 +149,11 @@ export function packageVersion(baseDir: string): string {
  * ('' when there is none).
  */
 export function appPackageVersion(name: string): string {
-  let dir = process.argv[1] ? path.dirname(path.resolve(process.argv[1])) : process.cwd();
-  for (;;) {
-    const version = packageVersion(path.join(dir, 'node_modules', name));
+  for (const folder of appNodeModuleFolders()) {
+    const version = packageVersion(path.join(folder, name));
     if (version !== '') return version;
-    const parent = path.dirname(dir);
-    if (parent === dir) return '';
-    dir = parent;
   }
+  return '';
 }
 
 /** Packages among `names` that some module loaded before the agent started (from require's cache). */

@@ -1,7 +1,7 @@
 // What an integration declares: the library it traces, the versions it knows,
 // and for each version range either the functions it patches or the library's
-// own diagnostics channels it subscribes to. src/hooks/ holds one integration
-// per file; src/hooks/index.ts lists them.
+// own diagnostics channels it subscribes to. src/hooks/index.ts declares every
+// integration (through declare.ts), src/hooks/ holds the code of each in a file.
 
 export interface LoadedModule {
   /** The module as declared: a package name (`pg`), a package file (`pg/lib/client`) or a built-in (`http`). */

@@ -62,7 +62,7 @@ export function buildRequest(url: string, headers: Record<string, string>, lengt
   } catch {
     return `bad URL ${maskUrl(url)}`;
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `not an http(s) URL: ${maskUrl(url)}`;
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `bad URL ${maskUrl(url)}`;
   const https = u.protocol === 'https:';
   const all: Record<string, string> = { Host: u.host };
   let hasAuthorization = false;

@@ -1,13 +1,12 @@
 // Batches ended spans and hands them to the exporters. The queue is bounded
 // (spans beyond it are dropped and counted), timers and sockets never keep the
-// process alive, and the ending process can drain it synchronously.
-//
-// With one exporter that can encode as spans end (OTLP http/protobuf, the
-// default), waiting spans are held as encoded requests instead of objects.
+// process alive, and the ending process can drain it synchronously. What a
+// batch holds (encoded bytes for OTLP/protobuf, span objects for the others)
+// is each exporter's own business (ExportBatch in exporters/types.ts).
 
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { EncodingBatch, Exporter } from './exporters/types';
+import type { ExportBatch, Exporter } from './exporters/types';
 import { countDropped } from './drops';
 import { TRACE_FLAG_SAMPLED } from './otel-constants';
 
@@ -20,11 +19,7 @@ export interface BatchOptions {
 
 /** At most this many batches travel at once; more waiting means the queue fills and drops. */
 const MAX_IN_FLIGHT = 2;
-/**
- * Open spans tracked for the exit path. A span the app starts and never ends
- * would otherwise be kept alive forever by this tracking: past this many, the
- * oldest (the likeliest to be forgotten) is let go.
- */
+/** Open spans tracked for the exit path, at most. */
 const MAX_OPEN_SPANS = 8192;
 
 export interface ProcessorStats {
@@ -34,91 +29,30 @@ export interface ProcessorStats {
   failed: number;
 }
 
-/** A batch encoded while its spans ended, ready to send. */
-interface EncodedRequest {
-  body: Uint8Array;
-  count: number;
-}
+/** Spans on their way: one batch for each exporter. */
+class Pending {
+  readonly batches: ExportBatch[];
+  /** Spans at least one exporter took. */
+  count = 0;
 
-type Batch = ReadableSpan[] | EncodedRequest;
-
-function countOf(batch: Batch): number {
-  return Array.isArray(batch) ? batch.length : batch.count;
-}
-
-/**
- * A span that can be linked into the open-span list: the agent's own spans
- * declare these fields (null when unlinked), so tracking them is two pointer
- * writes instead of a hash set's insert and delete, once per span each.
- * (A span is tracked by one processor: the agent has one.)
- */
-export interface OpenSpanLinks {
-  openPrev: OpenSpanLinks | null;
-  openNext: OpenSpanLinks | null;
-}
-
-function hasLinks(span: object): span is OpenSpanLinks {
-  return (span as Partial<OpenSpanLinks>).openPrev !== undefined;
-}
-
-/** Spans started and not yet ended: the agent's in a linked list, the app's (SDK spans) in a set. */
-class OpenSpans {
-  private newest: OpenSpanLinks | null = null;
-  private oldest: OpenSpanLinks | null = null;
-  private linked = 0;
-  private readonly others = new Set<Span>();
-
-  get size(): number {
-    return this.linked + this.others.size;
+  constructor(exporters: Exporter[]) {
+    this.batches = exporters.map((e) => e.newBatch());
   }
 
-  add(span: Span): void {
-    if (!hasLinks(span)) {
-      this.others.add(span);
-      return;
-    }
-    span.openNext = this.newest;
-    span.openPrev = null;
-    if (this.newest !== null) this.newest.openPrev = span;
-    else this.oldest = span;
-    this.newest = span;
-    this.linked++;
-  }
-
-  delete(span: Span | ReadableSpan): void {
-    if (!hasLinks(span)) {
-      this.others.delete(span as Span);
-      return;
-    }
-    // Not in the list (never added, or dropped as the oldest): nothing to unlink.
-    if (span.openPrev === null && span.openNext === null && this.newest !== span) return;
-    if (span.openPrev !== null) span.openPrev.openNext = span.openNext;
-    else this.newest = span.openNext;
-    if (span.openNext !== null) span.openNext.openPrev = span.openPrev;
-    else this.oldest = span.openPrev;
-    span.openPrev = span.openNext = null;
-    this.linked--;
-  }
-
-  /** Lets go of the oldest of the agent's spans (else of the app's). */
-  dropOldest(): void {
-    if (this.oldest !== null) this.delete(this.oldest as unknown as Span);
-    else
-      for (const span of this.others) {
-        this.others.delete(span);
-        break;
+  /** Whether any exporter took the span (one that cannot encode it has dropped it and said why). */
+  add(span: ReadableSpan): boolean {
+    const batches = this.batches;
+    let taken = false;
+    for (let i = 0; i < batches.length; i++) {
+      try {
+        batches[i].add(span);
+        taken = true;
+      } catch (err) {
+        countDropped('failed', 1, `a span could not be encoded: ${(err as Error).message}`);
       }
-  }
-
-  values(): Span[] {
-    const spans = Array.from(this.others);
-    for (let node = this.newest; node !== null; node = node.openNext) spans.push(node as unknown as Span);
-    return spans;
-  }
-
-  clear(): void {
-    while (this.newest !== null) this.delete(this.newest as unknown as Span);
-    this.others.clear();
+    }
+    if (taken) this.count++;
+    return taken;
   }
 }
 
@@ -128,19 +62,17 @@ function isSampled(span: ReadableSpan): boolean {
 }
 
 export class BatchProcessor implements SpanProcessor {
-  /** Object mode: ended spans waiting. */
-  private queue: ReadableSpan[] = [];
-  /** Encoding mode: the exporter that encodes, the batch filling, the full batches waiting for a send slot. */
-  private readonly encoder: Exporter | undefined;
-  private filling: EncodingBatch | undefined;
-  private encoded: EncodedRequest[] = [];
-  private encodedCount = 0;
+  /** The batches filling now, and the full ones waiting for a send slot. */
+  private filling: Pending | undefined;
+  private waiting: Pending[] = [];
+  private waitingCount = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  /** Batches handed to an exporter and not yet acknowledged; resent by a synchronous drain. */
-  private readonly unacknowledged = new Set<Batch>();
+  /** Batches handed to the exporters and not yet acknowledged; resent by a synchronous drain. */
+  private readonly unacknowledged = new Set<Pending>();
   private readonly stats: ProcessorStats = { queued: 0, exported: 0, dropped: 0, failed: 0 };
-  private readonly openSpans = new OpenSpans();
+  /** Spans started and not yet ended, oldest first (a Set keeps insertion order). */
+  private readonly openSpans = new Set<Span>();
   private shutDown = false;
   private shutdownDone: Promise<void> | undefined;
   /**
@@ -155,47 +87,35 @@ export class BatchProcessor implements SpanProcessor {
     private readonly options: BatchOptions,
     /** Track spans between start and end, so the ending process can close them. */
     private trackOpenSpans = true,
-  ) {
-    const only = exporters.length === 1 ? exporters[0] : undefined;
-    if (only?.createBatch && only.sendEncoded && only.sendEncodedSync) this.encoder = only;
-  }
+  ) {}
 
-  /** Spans ended and not yet handed to an exporter. */
+  /** Spans ended and not yet handed to the exporters. */
   private queuedCount(): number {
-    return this.encoder === undefined ? this.queue.length : (this.filling?.count ?? 0) + this.encodedCount;
+    return (this.filling?.count ?? 0) + this.waitingCount;
   }
 
   onStart(span: Span, _parentContext: Context): void {
     if (!this.trackOpenSpans) return;
-    if (this.openSpans.size >= MAX_OPEN_SPANS) this.openSpans.dropOldest();
+    // A span the app starts and never ends would be kept forever: past the limit, the oldest (the likeliest to be forgotten) is let go.
+    if (this.openSpans.size >= MAX_OPEN_SPANS) this.openSpans.delete(this.openSpans.values().next().value!);
     this.openSpans.add(span);
   }
 
   onEnd(span: ReadableSpan): void {
-    if (this.trackOpenSpans) this.openSpans.delete(span);
+    if (this.trackOpenSpans) this.openSpans.delete(span as Span);
     if (this.shutDown || this.exporters.length === 0 || !isSampled(span)) return;
     if (this.queuedCount() >= this.options.maxQueueSize) {
       this.stats.dropped++;
       countDropped('queue_full', 1, `OTEL_BSP_MAX_QUEUE_SIZE=${this.options.maxQueueSize}`);
       return;
     }
-    let batchSize: number;
-    if (this.encoder !== undefined) {
-      const filling = (this.filling ??= this.encoder.createBatch!());
-      try {
-        filling.add(span);
-      } catch (err) {
-        this.stats.dropped++;
-        countDropped('failed', 1, `a span could not be encoded: ${(err as Error).message}`);
-        return;
-      }
-      batchSize = filling.count;
-    } else {
-      this.queue.push(span);
-      batchSize = this.queue.length;
+    const filling = (this.filling ??= new Pending(this.exporters));
+    if (!filling.add(span)) {
+      this.stats.dropped++;
+      return;
     }
     this.stats.queued++;
-    if (batchSize >= this.options.maxExportBatchSize) this.exportNow();
+    if (filling.count >= this.options.maxExportBatchSize) this.exportNow();
     else if (this.timer === undefined) {
       // (Only reached once per batch window, so the exit check costs the hot path nothing.)
       if (this.syncUntil !== undefined) {
@@ -212,13 +132,13 @@ export class BatchProcessor implements SpanProcessor {
 
   /** Spans started and not yet ended (for the exit path). */
   pendingOpenSpans(): Span[] {
-    return this.openSpans.values();
+    return Array.from(this.openSpans);
   }
 
   /** Spans queued or travelling. */
   pendingCount(): number {
     let count = this.queuedCount();
-    for (const batch of this.unacknowledged) count += countOf(batch);
+    for (const batch of this.unacknowledged) count += batch.count;
     return count;
   }
 
@@ -235,39 +155,37 @@ export class BatchProcessor implements SpanProcessor {
     return this.queuedCount() > 0 || this.inFlight.size > 0;
   }
 
-  /** Encoding mode: the filling batch becomes a request waiting to be sent. */
-  private closeFilling(): void {
+  /** The filling batch is sealed and waits for a send slot. */
+  private sealFilling(): void {
     const filling = this.filling;
     if (filling === undefined || filling.count === 0) return;
     this.filling = undefined;
-    let body: Uint8Array;
     try {
-      body = filling.finish();
+      for (const batch of filling.batches) batch.seal();
     } catch (err) {
       this.stats.failed += filling.count;
       countDropped('failed', filling.count, `export failed: ${(err as Error).message}`);
       return;
     }
-    this.encoded.push({ body, count: filling.count });
-    this.encodedCount += filling.count;
+    this.waiting.push(filling);
+    this.waitingCount += filling.count;
   }
 
-  /** The next batch to send, at most maxExportBatchSize spans; undefined when nothing waits. */
-  private takeBatch(): Batch | undefined {
-    if (this.encoder === undefined) return this.queue.length > 0 ? this.queue.splice(0, this.options.maxExportBatchSize) : undefined;
-    if (this.encoded.length === 0) this.closeFilling();
-    const request = this.encoded.shift();
-    if (request !== undefined) this.encodedCount -= request.count;
-    return request;
+  /** The next batch to send; undefined when nothing waits. */
+  private takeBatch(): Pending | undefined {
+    if (this.waiting.length === 0) this.sealFilling();
+    const batch = this.waiting.shift();
+    if (batch !== undefined) this.waitingCount -= batch.count;
+    return batch;
   }
 
   private exportNow(): void {
-    // A full batch closes now, even with no send slot free: the next spans start a new one.
-    if (this.encoder !== undefined && (this.filling?.count ?? 0) >= this.options.maxExportBatchSize) this.closeFilling();
+    // A full batch is sealed now, even with no send slot free: the next spans start a new one.
+    if ((this.filling?.count ?? 0) >= this.options.maxExportBatchSize) this.sealFilling();
     while (this.inFlight.size < MAX_IN_FLIGHT) {
       const batch = this.takeBatch();
       if (batch === undefined) break;
-      this.track(this.sendBatch(batch));
+      this.track(this.send(batch));
     }
   }
 
@@ -278,27 +196,21 @@ export class BatchProcessor implements SpanProcessor {
       // More spans may have queued while this batch travelled: full batches,
       // and spans whose timer fired while both slots were busy (that timer is
       // gone, and no other comes unless another span ends).
-      const full = this.encoder !== undefined ? this.encoded.length > 0 : this.queue.length >= this.options.maxExportBatchSize;
-      if (full || (this.timer === undefined && this.queuedCount() > 0)) this.exportNow();
+      if (this.waiting.length > 0 || (this.timer === undefined && this.queuedCount() > 0)) this.exportNow();
     });
   }
 
-  private async sendBatch(batch: Batch): Promise<void> {
+  private async send(batch: Pending): Promise<void> {
     this.unacknowledged.add(batch);
-    const count = countOf(batch);
     try {
-      const results = Array.isArray(batch)
-        ? await Promise.all(this.exporters.map((e) => e.send(batch)))
-        : [await this.encoder!.sendEncoded!(batch.body, batch.count)];
-      if (results.every(Boolean)) this.stats.exported += count;
-      else this.stats.failed += count;
+      const results = await Promise.all(batch.batches.map((b) => b.send()));
+      if (results.every(Boolean)) this.stats.exported += batch.count;
+      else this.stats.failed += batch.count;
     } catch (err) {
-      this.stats.failed += count;
-      countDropped('failed', count, `export failed: ${(err as Error).message}`);
+      this.stats.failed += batch.count;
+      countDropped('failed', batch.count, `export failed: ${(err as Error).message}`);
     } finally {
       this.unacknowledged.delete(batch);
-      // Sent (or given up): nothing reads this request again, not even the exit path.
-      if (!Array.isArray(batch)) this.encoder!.releaseEncoded?.(batch.body);
     }
   }
 
@@ -309,13 +221,13 @@ export class BatchProcessor implements SpanProcessor {
       this.timer = undefined;
     }
     while (this.queuedCount() > 0 || this.inFlight.size > 0) {
-      for (let batch = this.takeBatch(); batch !== undefined; batch = this.takeBatch()) this.track(this.sendBatch(batch));
+      for (let batch = this.takeBatch(); batch !== undefined; batch = this.takeBatch()) this.track(this.send(batch));
       await Promise.all(Array.from(this.inFlight));
     }
   }
 
   /**
-   * Delivers everything queued, and every batch still travelling, while the
+   * Delivers every batch still travelling, then everything queued, while the
    * event loop cannot run any more. Blocks for at most budgetMs in total.
    *
    * A batch still travelling may already have reached the collector: it is
@@ -326,76 +238,36 @@ export class BatchProcessor implements SpanProcessor {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.encoder !== undefined) {
-      this.flushEncodedSync(this.encoder, budgetMs);
-      return;
-    }
-    const spans: ReadableSpan[] = [];
-    for (const batch of this.unacknowledged) for (const span of batch as ReadableSpan[]) spans.push(span);
+    const batches = Array.from(this.unacknowledged);
     this.unacknowledged.clear();
-    for (const span of this.queue) spans.push(span);
-    this.queue = [];
-    if (spans.length === 0) return;
+    this.sealFilling();
+    batches.push(...this.waiting);
+    this.waiting = [];
+    this.waitingCount = 0;
     const deadline = Date.now() + budgetMs;
-    const size = this.options.maxExportBatchSize;
-    const batches = Math.ceil(spans.length / size);
-    const delivered = new Array<boolean>(batches).fill(true);
-    for (const exporter of this.exporters) {
-      for (let b = 0; b < batches; b++) {
+    // An exporter that failed one batch of this drain will fail the next: keep the budget for the others.
+    const failing = this.exporters.map(() => false);
+    for (const batch of batches) {
+      let delivered = true;
+      for (let e = 0; e < batch.batches.length; e++) {
         const left = deadline - Date.now();
-        // A collector that failed one batch of this drain will fail the next: keep the budget.
         let ok = false;
-        if (left > 0) {
+        if (failing[e]) countDropped('unavailable', batch.count, `${this.exporters[e].description} failed at exit`);
+        else if (left <= 0) countDropped('timeout', batch.count, 'exit budget (TRACING_AGENT_EXIT_TIMEOUT) spent');
+        else {
           try {
-            ok = exporter.sendSync(spans.slice(b * size, (b + 1) * size), left);
+            ok = batch.batches[e].sendWithin(left);
           } catch (err) {
-            countDropped('failed', Math.min(size, spans.length - b * size), `export failed: ${(err as Error).message}`);
+            countDropped('failed', batch.count, `export failed: ${(err as Error).message}`);
           }
-        } else countDropped('timeout', Math.min(size, spans.length - b * size), 'exit budget (TRACING_AGENT_EXIT_TIMEOUT) spent');
+        }
         if (!ok) {
-          for (let rest = b; rest < batches; rest++) delivered[rest] = false;
-          // The batches not tried (this exporter failed one already) are dropped too.
-          const untried = spans.length - Math.min(spans.length, (b + 1) * size);
-          countDropped('unavailable', untried, `${exporter.description} failed at exit`);
-          break;
+          failing[e] = true;
+          delivered = false;
         }
       }
-    }
-    for (let b = 0; b < batches; b++) {
-      const count = Math.min(size, spans.length - b * size);
-      if (delivered[b]) this.stats.exported += count;
-      else this.stats.failed += count;
-    }
-  }
-
-  /** flushSync in encoding mode: the requests travelling, waiting and filling, in that order. */
-  private flushEncodedSync(encoder: Exporter, budgetMs: number): void {
-    const requests = Array.from(this.unacknowledged) as EncodedRequest[];
-    this.unacknowledged.clear();
-    this.closeFilling();
-    requests.push(...this.encoded);
-    this.encoded = [];
-    this.encodedCount = 0;
-    const deadline = Date.now() + budgetMs;
-    let failing = false;
-    for (const request of requests) {
-      const left = deadline - Date.now();
-      // A collector that failed one request of this drain will fail the next: keep the budget.
-      let ok = false;
-      if (failing) countDropped('unavailable', request.count, `${encoder.description} failed at exit`);
-      else if (left <= 0) countDropped('timeout', request.count, 'exit budget (TRACING_AGENT_EXIT_TIMEOUT) spent');
-      else {
-        try {
-          ok = encoder.sendEncodedSync!(request.body, request.count, left);
-        } catch (err) {
-          countDropped('failed', request.count, `export failed: ${(err as Error).message}`);
-        }
-      }
-      if (ok) this.stats.exported += request.count;
-      else {
-        failing = true;
-        this.stats.failed += request.count;
-      }
+      if (delivered) this.stats.exported += batch.count;
+      else this.stats.failed += batch.count;
     }
   }
 

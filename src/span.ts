@@ -8,9 +8,10 @@
 // self-metrics closures, Date-based clocks), several times this class.
 
 import type { Attributes, AttributeValue, Context, Exception, HrTime, Link, Span, SpanContext, SpanStatus, TimeInput, TraceState } from '@opentelemetry/api';
-import type { ReadableSpan, Sampler, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { Sampler, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
 import type { Resource } from '@opentelemetry/resources';
 import type { SpanLimitsConfig } from './config';
+import type { RawSpan } from './exporters/types';
 import { RemoteParentSpan as UnsampledSpan, spanFromContext } from './context';
 import {
   INVALID_SPAN_ID,
@@ -22,35 +23,7 @@ import {
   TRACE_FLAG_SAMPLED,
   TRACE_FLAGS_NONE,
 } from './otel-constants';
-
-// Wall-clock time read once, then advanced by the monotonic clock: nanosecond
-// resolution without loading perf_hooks (~1 ms of startup).
-const WALL_MS = Date.now();
-const WALL_S = Math.floor(WALL_MS / 1000);
-const WALL_NS = (WALL_MS - WALL_S * 1000) * 1e6;
-const [MONO_S, MONO_NS] = process.hrtime();
-/** The wall-clock time, in seconds and nanoseconds since the epoch, of the span clock's zero. */
-export const CLOCK_BASE_SECONDS = WALL_S;
-export const CLOCK_BASE_NANOS = WALL_NS;
-/** performance.timeOrigin equivalent, for numeric times relative to it. */
-const TIME_ORIGIN_MS = WALL_MS - process.uptime() * 1000;
-
-/**
- * The clock spans keep: nanoseconds since the wall-clock reading above, from
- * the monotonic clock, as one number (exact below 2^53 ns, 104 days): no
- * [seconds, nanoseconds] arrays to allocate per span; made on demand.
- */
-function clockNow(): number {
-  const now = process.hrtime();
-  return (now[0] - MONO_S) * 1e9 + (now[1] - MONO_NS);
-}
-
-/** A clock reading as wall-clock [seconds, nanoseconds] since the epoch. */
-function clockToEpoch(clock: number): HrTime {
-  const total = WALL_NS + clock;
-  const carry = Math.floor(total / 1e9);
-  return [WALL_S + carry, total - carry * 1e9];
-}
+import { clockNow, clockToEpoch, TIME_ORIGIN_MS } from './clock';
 
 /** Wall-clock time as [seconds, nanoseconds]. */
 function hrNow(): HrTime {
@@ -234,7 +207,7 @@ function isValidParent(context: SpanContext): boolean {
   return TRACE_ID.test(context.traceId) && context.traceId !== INVALID_TRACE_ID && SPAN_ID.test(context.spanId) && context.spanId !== INVALID_SPAN_ID;
 }
 
-export class AgentSpan implements Span, ReadableSpan {
+export class AgentSpan implements Span, RawSpan {
   attributes: Attributes;
   links: Link[] = NONE;
   events: TimedEvent[] = NONE;
@@ -254,9 +227,6 @@ export class AgentSpan implements Span, ReadableSpan {
   readonly spanIdWord0: number;
   readonly spanIdWord1: number;
   private context: SpanContext | undefined;
-  /** Links of the processor's open-span list (see OpenSpanLinks). */
-  openPrev: AgentSpan | null = null;
-  openNext: AgentSpan | null = null;
 
   constructor(
     private readonly shared: SpanShared,
@@ -342,6 +312,12 @@ export class AgentSpan implements Span, ReadableSpan {
     const ns = Math.max(0, this.endClock - this.startClock);
     const seconds = Math.floor(ns / 1e9);
     return [seconds, ns - seconds * 1e9];
+  }
+
+  /** The parent, when it is a local span of the agent's (RawSpan's view of it). */
+  get localParent(): AgentSpan | undefined {
+    const parent = this.parent;
+    return parent instanceof AgentSpan ? parent : undefined;
   }
 
   /** ReadableSpan's view of the parent. */

@@ -179,6 +179,7 @@ describe('exports over HTTP/1.1: the lean client against real servers', function
     assert.deepEqual(await request(early.url), { ok: false, error: 'connection closed before the response was complete' });
 
     assert.deepEqual(await request('ftp://127.0.0.1/x'), { ok: false, error: 'bad URL ftp://127.0.0.1/x' });
+    assert.deepEqual(await request('ftp://u:pw@127.0.0.1/x'), { ok: false, error: 'bad URL ftp://u:***@127.0.0.1/x' }, 'credentials masked');
   });
 });
 

@@ -423,7 +423,7 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     assert.equal(first.length, reencoded.length, 'no padded varints, no duplicate or default-valued fields');
     const copy = Buffer.from(first);
     const second = encodeTraceRequest(p.ended);
-    assert.ok(Buffer.from(second).equals(copy), 'the same batch encodes to the same bytes (caches are sound)');
+    assert.ok(Buffer.from(second).equals(copy), 'the same batch encodes to the same bytes');
     encodeTraceRequest([tiny]);
     assert.ok(Buffer.from(first).equals(copy), 'a result is not overwritten by later calls');
     assertRoundTrip(
@@ -446,7 +446,7 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
       span.end();
     }
     const ended = [...a.ended, ...b.ended].sort((x, y) => Number(x.name.slice(5)) - Number(y.name.slice(5)));
-    // Three batches from one stream of ends: later ones start with chunks sized by the earlier ones.
+    // Three batches from one stream of ends, of very different sizes.
     for (const spans of [ended.slice(0, 1000), ended.slice(1000, 1004), ended.slice(1004)]) {
       const batch = new ProtoBatch();
       for (const span of spans) batch.add(span);
@@ -458,7 +458,7 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     assert.equal(new ProtoBatch().finish().length, 0, 'an empty batch is an empty request');
   });
 
-  it("repeated attribute values are encoded from the last span's bytes: hits, misses, reordered and missing keys, changing types, long values", () => {
+  it('spans of one shape after another: repeated, changed, reordered and missing keys, changing types, long values', () => {
     const p = provider(resourceA, { ...LIMITS, attributeCountLimit: 128 });
     const tracer = p.getTracer('scope-memo', '1');
     const shapes = [
@@ -469,7 +469,7 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
       { 'http.request.method': 'POST', 'server.port': 8081 }, // a key missing: later positions shift
       { 'http.request.method': 1, 'url.scheme': '1', 'server.port': '8081', ok: 'true' }, // same text, other types
       { 'http.request.method': 1, 'url.scheme': '1', 'server.port': '8081', ok: 'true' },
-      { 'http.request.method': 'x'.repeat(100), 'url.scheme': ['a', 'b'], 'server.port': 2 ** 40, ok: -0 }, // too long to keep, an array, a big int
+      { 'http.request.method': 'x'.repeat(100), 'url.scheme': ['a', 'b'], 'server.port': 2 ** 40, ok: -0 }, // a long string, an array, a big int
       { 'http.request.method': 'x'.repeat(100), 'url.scheme': ['a', 'b'], 'server.port': 2 ** 40, ok: 0 },
       { 'http.request.method': 'ü', 'url.scheme': 'ü', 'server.port': NaN, ok: 1.5 },
       { 'http.request.method': 'ü', 'url.scheme': 'ü', 'server.port': NaN, ok: 1.5 },
@@ -593,7 +593,7 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     assert.deepStrictEqual(normalize(decodeProto(batch.finish()), false), protoSpans(ended));
   });
 
-  it("the agent's spans alike but for ids and times (copied from the last one's bytes): each keeps its own ids, parent, times, status and attributes", () => {
+  it("the agent's spans alike but for ids and times: each keeps its own ids, parent, times, status and attributes", () => {
     const { createSampler } = require('../dist/sampler');
     const ended = [];
     const shared = {
@@ -630,12 +630,12 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
       () => start('GET', from(otherRemote)),
       () => start('GET', from(appParent)), // a parent that is not remote
       () => start('GET', from(appParent)),
-      () => start('GET', from(withState)), // trace state: encoded in full
+      () => start('GET', from(withState)), // trace state
       () => start('GET', from(remote)),
       () => start('POST', from(remote)), // another name
       () => start('POST', from(remote), { 'url.path': '/orders/7' }), // another value
       () => start('POST', from(remote), { 'url.path': '/orders/7' }),
-      () => start('POST', from(remote), { 'url.path': ['/orders', '7'] }), // an array value: not kept
+      () => start('POST', from(remote), { 'url.path': ['/orders', '7'] }), // an array value
       () => start('POST', from(remote), { 'url.path': ['/orders', '7'] }),
       () => start('POST', from(remote), { 'url.path': '/orders/7', 'user_agent.original': 'curl' }), // one attribute more
       () => start('POST', from(remote), { 'url.path': '/orders/7' }), // one fewer
@@ -643,7 +643,7 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
     ];
     const spans = cases.map((make) => make());
     spans[2].setStatus({ code: SpanStatusCode.ERROR, message: 'boom' }); // another status
-    spans[4].addEvent('retry', { attempt: 2 }); // an event: encoded in full
+    spans[4].addEvent('retry', { attempt: 2 }); // an event
     spans[10].setStatus({ code: SpanStatusCode.ERROR });
     spans.forEach((/** @type {any} */ span, i) => {
       // The test sets the span's clock readings, which are read-only to the agent's code.
@@ -652,7 +652,7 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
       span.endClock = span.startClock + 1000 + i;
     });
     spans.push(start('POST', from(remote), { 'url.path': '/orders/7' }));
-    spans[spans.length - 1].end([spans[0].startTime[0] + 100, 5]); // an end time given: encoded in full
+    spans[spans.length - 1].end([spans[0].startTime[0] + 100, 5]); // an end time given
     local.end();
     const expected = ended.map((s) => expectedSpan(s, { flags: TraceFlags.SAMPLED | HAS_IS_REMOTE | (s.parentSpanContext?.isRemote ? IS_REMOTE : 0) }));
     for (const round of [1, 2]) {
@@ -670,7 +670,7 @@ describe('OTLP encoding (protobuf and JSON) round-trips every field', function (
   });
 
   it("the agent's span clock: times written from the clock's 32-bit halves match [seconds, nanoseconds], carries included", () => {
-    const { CLOCK_BASE_SECONDS, CLOCK_BASE_NANOS } = require('../dist/span');
+    const { CLOCK_BASE_SECONDS, CLOCK_BASE_NANOS } = require('../dist/clock');
     const { createSampler } = require('../dist/sampler');
     const ended = [];
     const shared = {

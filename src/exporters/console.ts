@@ -1,7 +1,8 @@
 // Prints each span as one JSON line on stdout, for a quick look without a backend.
 
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import type { Exporter } from './types';
+import { SpanListBatch } from './span-list';
+import type { ExportBatch, Exporter, SpanListExporter } from './types';
 
 const KIND = ['INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 const STATUS = ['UNSET', 'OK', 'ERROR'];
@@ -28,14 +29,18 @@ export function formatSpan(span: ReadableSpan): string {
   });
 }
 
-export class ConsoleExporter implements Exporter {
+export class ConsoleExporter implements Exporter, SpanListExporter {
   readonly description = 'console (stdout)';
 
-  async send(spans: ReadableSpan[]): Promise<boolean> {
-    return this.sendSync(spans);
+  newBatch(): ExportBatch {
+    return new SpanListBatch(this);
   }
 
-  sendSync(spans: ReadableSpan[]): boolean {
+  async sendSpans(spans: ReadableSpan[]): Promise<boolean> {
+    return this.sendSpansWithin(spans);
+  }
+
+  sendSpansWithin(spans: ReadableSpan[]): boolean {
     try {
       require('node:fs').writeSync(1, spans.map(formatSpan).join('\n') + '\n');
       return true;

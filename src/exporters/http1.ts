@@ -9,7 +9,7 @@
 
 import type { Socket } from 'node:net';
 import { runInContext, ROOT_CONTEXT, SUPPRESS_TRACING_KEY } from '../context';
-import type { PostRequest, PostResult } from './post';
+import { buildRequest, type HttpRequest, type PostRequest, type PostResult } from './request';
 
 // Export traffic must not be traced, nor parent its socket callbacks under the caller's context.
 const EXPORT_CONTEXT = ROOT_CONTEXT.setValue(SUPPRESS_TRACING_KEY, true);
@@ -250,11 +250,10 @@ function release(connection: Connection): void {
   else connection.socket.destroy();
 }
 
-function connect(url: URL, origin: string): Connection {
-  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+function connect(request: HttpRequest): Connection {
+  const { host, port, origin } = request;
   let socket: Socket;
-  if (url.protocol === 'https:') {
+  if (request.https) {
     const tls = require('node:tls') as typeof import('node:tls');
     const isIp = (require('node:net') as typeof import('node:net')).isIP(host) !== 0;
     socket = tls.connect({ host, port, servername: isIp ? undefined : host, ALPNProtocols: ['http/1.1'] });
@@ -270,41 +269,29 @@ function connect(url: URL, origin: string): Connection {
   return connection;
 }
 
-function takeConnection(url: URL, origin: string, fresh: boolean): Connection {
-  const list = idle.get(origin);
+function takeConnection(request: HttpRequest, fresh: boolean): Connection {
+  const list = idle.get(request.origin);
   if (!fresh && list !== undefined) {
     for (let c = list.pop(); c !== undefined; c = list.pop()) if (!c.closed) return c;
   }
-  return connect(url, origin);
+  return connect(request);
 }
 
-/** Framing headers are the client's own; a configured Host header wins over the URL's. */
-const OWN_HEADERS = new Set(['content-length', 'connection', 'transfer-encoding', 'host']);
-
-function requestHead(url: URL, headers: Record<string, string>, length: number): string {
-  let host = url.host;
-  let fields = '';
-  for (const name in headers) {
-    const lower = name.toLowerCase();
-    if (lower === 'host') host = headers[name];
-    if (!OWN_HEADERS.has(lower)) fields += `${name}: ${headers[name]}\r\n`;
-  }
-  return `POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${host}\r\n${fields}Content-Length: ${length}\r\nConnection: keep-alive\r\n\r\n`;
+function requestHead(request: HttpRequest): string {
+  let head = `POST ${request.path} HTTP/1.1\r\n`;
+  for (const name in request.headers) head += `${name}: ${request.headers[name]}\r\n`;
+  return `${head}Connection: keep-alive\r\n\r\n`;
 }
 
 /** POSTs `request.body`; resolves with the status (never rejects). One retry on a fresh socket when a kept-alive one turns out closed. */
 export function post1(request: PostRequest): Promise<PostResult> {
   return new Promise((resolve) => {
-    let url: URL;
-    try {
-      url = new URL(request.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
-    } catch {
-      resolve({ ok: false, error: `bad URL ${request.url}` });
+    const http = buildRequest(request.url, request.headers, request.body.byteLength);
+    if (typeof http === 'string') {
+      resolve({ ok: false, error: http });
       return;
     }
-    const origin = `${url.protocol}//${url.host}`;
-    const head = requestHead(url, request.headers, request.body.byteLength);
+    const head = requestHead(http);
     let settled = false;
     let connection: Connection | undefined;
     const settle = (result: PostResult): void => {
@@ -319,7 +306,7 @@ export function post1(request: PostRequest): Promise<PostResult> {
     timer.unref();
     const attempt = (fresh: boolean): void => {
       runInContext(EXPORT_CONTEXT, () => {
-        connection = takeConnection(url, origin, fresh);
+        connection = takeConnection(http, fresh);
         connection.send(head, request.body, (result, retry) => {
           if (settled) return;
           if (retry && !fresh) attempt(true);

@@ -12,7 +12,8 @@ import { beginBatch, emitBatchMessage, emitBatchOverhead, encodeProcess, encodeS
 import { countDropped, exportWorked } from '../drops';
 import { post, postSync, type PostResult } from './post';
 import { deliver, type Deliverable } from './retry';
-import type { Exporter } from './types';
+import { SpanListBatch } from './span-list';
+import type { ExportBatch, Exporter, SpanListExporter } from './types';
 import { sendUdpSync, UdpSender, type UdpResult } from './udp';
 
 /** The most a Jaeger agent reads from one datagram (its default max packet size). */
@@ -36,7 +37,7 @@ function byResource(spans: ReadableSpan[]): Map<ReadableSpan['resource'], Readab
   return groups;
 }
 
-export class JaegerExporter implements Exporter {
+export class JaegerExporter implements Exporter, SpanListExporter {
   readonly description: string;
   private readonly udp: UdpSender | undefined;
   private readonly headers: Record<string, string> = {};
@@ -63,6 +64,10 @@ export class JaegerExporter implements Exporter {
       this.description = `jaeger udp/thrift.binary ${config.agentHost}:${config.agentPort}`;
       this.udp = new UdpSender(config.agentHost, config.agentPort);
     }
+  }
+
+  newBatch(): ExportBatch {
+    return new SpanListBatch(this);
   }
 
   /** The collector or agent as lines name it (a password in the URL masked). */
@@ -168,7 +173,7 @@ export class JaegerExporter implements Exporter {
     return w.copy();
   }
 
-  async send(spans: ReadableSpan[]): Promise<boolean> {
+  async sendSpans(spans: ReadableSpan[]): Promise<boolean> {
     try {
       if (this.udp) {
         const counts: number[] = [];
@@ -200,7 +205,7 @@ export class JaegerExporter implements Exporter {
     };
   }
 
-  sendSync(spans: ReadableSpan[], budgetMs: number): boolean {
+  sendSpansWithin(spans: ReadableSpan[], budgetMs: number): boolean {
     try {
       const deadline = Date.now() + budgetMs;
       if (this.udp) {

@@ -1,50 +1,50 @@
 // OTLP/HTTP trace exporter: http/protobuf (default) or http/json, optional gzip.
+//
+// http/protobuf encodes each span as it ends (a batch waiting is bytes, see
+// otlp-proto.ts); http/json encodes a batch when it is sent, from the span objects.
 
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { gzip, gzipSync } from 'node:zlib';
 import { maskUrl, type Config } from '../config';
 import { countDropped, exportWorked } from '../drops';
 import { VERSION } from '../version';
+import type { ProtoBatch } from './otlp-proto';
 import { post, postSync, type PostResult } from './post';
+import { giveBack } from './proto-writer';
 import { deliver, type Deliverable } from './retry';
-import type { EncodingBatch, Exporter } from './types';
+import { SpanListBatch } from './span-list';
+import type { ExportBatch, Exporter, SpanListExporter } from './types';
 
-function newProtoBatch(): EncodingBatch {
-  const { ProtoBatch } = require('./otlp-proto') as typeof import('./otlp-proto');
-  return new ProtoBatch();
-}
-
-export class OtlpExporter implements Exporter {
+export class OtlpExporter implements Exporter, SpanListExporter {
   readonly description: string;
-  readonly createBatch: (() => EncodingBatch) | undefined;
   private readonly headers: Record<string, string>;
   /** The collector as logs name it (a password in the URL masked). */
   private readonly target: string;
+  private readonly json: boolean;
 
   constructor(
     private readonly config: Config['otlp'],
     /** How long one batch may take, retries included (OTEL_BSP_EXPORT_TIMEOUT). */
     private readonly exportTimeoutMs: number,
   ) {
+    this.json = config.protocol === 'http/json';
     this.target = `otlp ${maskUrl(config.endpoint)}`;
     this.description = `otlp ${config.protocol} ${maskUrl(config.endpoint)}`;
-    // http/protobuf encodes spans as they end; http/json per batch, from the span objects.
-    this.createBatch = config.protocol === 'http/json' ? undefined : newProtoBatch;
     this.headers = {
       ...config.headers,
-      'content-type': config.protocol === 'http/json' ? 'application/json' : 'application/x-protobuf',
+      'content-type': this.json ? 'application/json' : 'application/x-protobuf',
       'user-agent': `tracing-agent/${VERSION}`,
     };
     if (config.compression === 'gzip') this.headers['content-encoding'] = 'gzip';
   }
 
-  private encode(spans: ReadableSpan[]): Uint8Array {
-    if (this.config.protocol === 'http/json') {
-      const { encodeTraceRequestJson } = require('./otlp-json') as typeof import('./otlp-json');
-      return Buffer.from(encodeTraceRequestJson(spans));
-    }
-    const { encodeTraceRequest } = require('./otlp-proto') as typeof import('./otlp-proto');
-    return encodeTraceRequest(spans);
+  newBatch(): ExportBatch {
+    return this.json ? new SpanListBatch(this) : new OtlpProtoBatch(this);
+  }
+
+  private encodeJson(spans: ReadableSpan[]): Uint8Array {
+    const { encodeTraceRequestJson } = require('./otlp-json') as typeof import('./otlp-json');
+    return Buffer.from(encodeTraceRequestJson(spans));
   }
 
   /** One attempt at sending an encoded request. */
@@ -57,7 +57,7 @@ export class OtlpExporter implements Exporter {
 
   /** Span objects: a 413 splits the spans and encodes each half anew. */
   private fromSpans(spans: ReadableSpan[]): Deliverable {
-    const body = this.encode(spans);
+    const body = this.encodeJson(spans);
     return {
       count: spans.length,
       send: (timeoutMs) => this.post(body, timeoutMs),
@@ -74,7 +74,6 @@ export class OtlpExporter implements Exporter {
       count,
       send: (timeoutMs) => this.post(body, timeoutMs),
       split: () => {
-        if (this.config.protocol === 'http/json') return undefined;
         const { splitTraceRequest } = require('./otlp-split') as typeof import('./otlp-split');
         const halves = splitTraceRequest(body);
         return halves && [this.fromEncoded(halves[0].body, halves[0].count), this.fromEncoded(halves[1].body, halves[1].count)];
@@ -82,24 +81,20 @@ export class OtlpExporter implements Exporter {
     };
   }
 
-  async send(spans: ReadableSpan[]): Promise<boolean> {
+  sendSpans(spans: ReadableSpan[]): Promise<boolean> {
     return deliver(this.fromSpans(spans), Date.now() + this.exportTimeoutMs, this.config.timeoutMs, this.target);
   }
 
-  sendSync(spans: ReadableSpan[], budgetMs: number): boolean {
-    return this.sendEncodedSync(this.encode(spans), spans.length, budgetMs);
+  sendSpansWithin(spans: ReadableSpan[], budgetMs: number): boolean {
+    return this.sendEncodedWithin(this.encodeJson(spans), spans.length, budgetMs);
   }
 
-  async sendEncoded(body: Uint8Array, count: number): Promise<boolean> {
+  sendEncoded(body: Uint8Array, count: number): Promise<boolean> {
     return deliver(this.fromEncoded(body, count), Date.now() + this.exportTimeoutMs, this.config.timeoutMs, this.target);
   }
 
-  releaseEncoded(body: Uint8Array): void {
-    if (this.createBatch !== undefined) (require('./otlp-proto') as typeof import('./otlp-proto')).releaseRequest(body);
-  }
-
   /** The ending process: one attempt, within what is left of the exit budget. */
-  sendEncodedSync(body: Uint8Array, count: number, budgetMs: number): boolean {
+  sendEncodedWithin(body: Uint8Array, count: number, budgetMs: number): boolean {
     if (this.config.compression === 'gzip') body = gzipSync(body);
     const result = postSync({
       url: this.config.endpoint,
@@ -124,5 +119,45 @@ export class OtlpExporter implements Exporter {
       why,
     );
     return false;
+  }
+}
+
+function newProtoBatch(): ProtoBatch {
+  const { ProtoBatch } = require('./otlp-proto') as typeof import('./otlp-proto');
+  return new ProtoBatch();
+}
+
+/** http/protobuf: each span encoded as it is added. */
+class OtlpProtoBatch implements ExportBatch {
+  private readonly request = newProtoBatch();
+  private body: Uint8Array | undefined;
+  private outcome: boolean | undefined;
+
+  constructor(private readonly exporter: OtlpExporter) {}
+
+  get count(): number {
+    return this.request.count;
+  }
+
+  add(span: ReadableSpan): void {
+    this.request.add(span);
+  }
+
+  seal(): void {
+    this.body ??= this.request.finish();
+  }
+
+  async send(): Promise<boolean> {
+    this.seal();
+    this.outcome = await this.exporter.sendEncoded(this.body!, this.count);
+    // Sent (or given up): nothing reads these bytes again, not even the exit path (it sees the outcome).
+    giveBack(this.body!);
+    return this.outcome;
+  }
+
+  sendWithin(budgetMs: number): boolean {
+    if (this.outcome !== undefined) return this.outcome;
+    this.seal();
+    return this.exporter.sendEncodedWithin(this.body!, this.count, budgetMs);
   }
 }

@@ -1,24 +1,9 @@
 // HTTP POST for exporters: asynchronous for normal operation, synchronous for
 // a process that is ending. Neither keeps the process alive on its own.
 
-export interface PostRequest {
-  url: string;
-  headers: Record<string, string>;
-  body: Uint8Array;
-  timeoutMs: number;
-}
+import { buildRequest, type PostRequest, type PostResult } from './request';
 
-export interface PostResult {
-  ok: boolean;
-  /** HTTP status, when one arrived. */
-  status?: number;
-  /** Why it failed, for the one-line log. */
-  error?: string;
-  /** How long the collector asked to wait before trying again (its Retry-After), when it did. */
-  retryAfterMs?: number;
-  /** No answer within the time given. */
-  timedOut?: boolean;
-}
+export type { PostRequest, PostResult } from './request';
 
 /** The asynchronous POST, for normal operation (see http1.ts). */
 export { post1 as post } from './http1';
@@ -38,8 +23,8 @@ const { parentPort } = require('node:worker_threads');
 // http now, while nobody waits yet (a warmed sender); https only when a collector needs it.
 const agents = { http: { mod: require('node:http') } };
 agents.http.agent = new agents.http.mod.Agent({ keepAlive: true, maxSockets: 4 });
-function agentFor(u) {
-  const key = u.protocol === 'https:' ? 'https' : 'http';
+function agentFor(https) {
+  const key = https ? 'https' : 'http';
   if (!agents[key]) { const mod = require('node:https'); agents[key] = { mod, agent: new mod.Agent({ keepAlive: true, maxSockets: 4 }) }; }
   return agents[key];
 }
@@ -59,9 +44,10 @@ parentPort.on('message', (m) => {
   const timer = setTimeout(() => { done(-3); if (req) req.destroy(); }, m.timeoutMs);
   let req;
   try {
-    const u = new URL(m.url);
-    const { mod, agent } = agentFor(u);
-    req = mod.request(u, { method: 'POST', agent, headers: { ...m.headers, 'content-length': String(m.body.byteLength) } }, (res) => {
+    // The request as request.ts built it, for the main thread's client too.
+    const r = m.request;
+    const { mod, agent } = agentFor(r.https);
+    req = mod.request({ method: 'POST', host: r.host, port: r.port, path: r.path, agent, headers: r.headers }, (res) => {
       // The status is all that matters: a body past 64 KiB is not read on (a collector that streams forever).
       let bytes = 0;
       res.on('data', (chunk) => { bytes += chunk.length; if (bytes > 65536) { done(res.statusCode || -2, 'response too long'); req.destroy(); } });
@@ -120,11 +106,13 @@ const SYNC_ERRORS: Record<number, string> = { [-1]: 'connection failed', [-2]: '
 
 export function postSync(request: PostRequest): PostResult {
   if (request.timeoutMs <= 0) return { ok: false, error: 'no time left' };
+  const http = buildRequest(request.url, request.headers, request.body.byteLength);
+  if (typeof http === 'string') return { ok: false, error: http };
   if (!warmSender() || sender === undefined) return { ok: false, error: 'cannot start the sender thread' };
   const signal = new SharedArrayBuffer(SIGNAL_BYTES);
   const state = new Int32Array(signal, 0, 2);
   try {
-    sender.postMessage({ url: request.url, headers: request.headers, body: request.body, timeoutMs: request.timeoutMs, signal });
+    sender.postMessage({ request: http, body: request.body, timeoutMs: request.timeoutMs, signal });
   } catch (err) {
     closeSender();
     return { ok: false, error: `cannot reach the sender thread: ${(err as Error).message}` };

@@ -9,7 +9,7 @@
 // dropped as queue_full, so memory stays bounded however long a collector is away.
 
 import { countDropped, exportFailed, exportWorked } from '../drops';
-import type { PostResult } from './post';
+import type { PostResult } from './request';
 
 /** OTLP/HTTP's retryable statuses (429 Too Many Requests, 502, 503, 504). */
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);

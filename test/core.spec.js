@@ -205,6 +205,33 @@ describe('core: one flag traces any Node app', function () {
     }
   });
 
+  it('an http client span ends when its response has been read, not when the connection closes later', async () => {
+    // "Connection: close": the client closes the connection after the response, once the app yields.
+    const server = require('node:http').createServer((req, res) => {
+      res.setHeader('connection', 'close');
+      res.end('ok');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const app = await runNode([fixture('client-in-span.cjs')], {
+        flag: 'require',
+        env: agentEnv(receiver, { TARGET_URL: `http://127.0.0.1:${server.address().port}/report` }),
+      });
+      assert.equal(app.code, 0, app.stderr);
+      assert.match(app.stdout, /status 200/);
+      const spans = await receiver.waitForSpans(2);
+      const report = one(spans, (s) => s.name === 'fetchReport', "the app's span");
+      const call = one(spans, (s) => s.kind === CLIENT, 'http.get span');
+      assert.equal(call.parentSpanId, report.spanId);
+      // Not when the connection closes, after the app's 50 ms of work (the app's clock is read to the millisecond).
+      const after = Number(call.endTimeUnixNano - report.endTimeUnixNano) / 1e6;
+      assert.ok(after < 20, `the GET ends with its response, not ${after.toFixed(1)} ms after the app ended its span`);
+    } finally {
+      server.close();
+    }
+  });
+
   it('records errors: 5xx server span, manual span exception and status', async () => {
     const svc = await startService(fixture('service.cjs'), { env: agentEnv(receiver, { OTEL_SERVICE_NAME: 'svc' }) });
     try {

@@ -265,6 +265,16 @@ function onClientResponse(this: ClientRequest, res: Http.IncomingMessage): void 
     span.setAttribute('error.type', String(status));
     span.setStatus({ code: STATUS_ERROR });
   }
+  res.on('end', onResponseEnd);
+}
+
+// The span ends when the response has been read, before the app's code
+// awaiting it runs on; the request's own 'close' (which ends it otherwise:
+// no response, or one cut short) comes only when the connection closes, if
+// it is not kept alive.
+function onResponseEnd(this: Http.IncomingMessage): void {
+  const req = (this as { req?: ClientRequest }).req;
+  if (req !== undefined) onClientClose.call(req);
 }
 
 function onClientClose(this: ClientRequest): void {

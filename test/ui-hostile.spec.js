@@ -141,6 +141,11 @@ function rssBytes(pid) {
 }
 
 /** Polls `url` every 10 ms while `work` runs; resolves the longest wait for an answer (ms). */
+/**
+ * Polls `url` while `work` runs: the longest a query waited, and how long the
+ * work took. A viewer that read the work in one go would keep a query waiting
+ * for most of it; one that reads in slices answers between them.
+ */
 async function longestWait(url, work) {
   let done = false;
   let longest = 0;
@@ -152,13 +157,21 @@ async function longestWait(url, work) {
       await new Promise((r) => setTimeout(r, 10));
     }
   })();
+  const started = performance.now();
+  let took;
   try {
     await work();
   } finally {
+    took = performance.now() - started;
     done = true;
     await poll;
   }
-  return longest;
+  return { longest, took };
+}
+
+/** Queries were answered between the slices of the work, not held up for most of it (however busy the machine). */
+function assertNeverHeldLong({ longest, took }) {
+  assert.ok(longest < took / 4, `a query waited ${Math.round(longest)} ms of the ${Math.round(took)} ms the work took`);
 }
 
 describe('viewer: hostile input, floods, and the browser', function () {
@@ -285,18 +298,18 @@ describe('viewer: hostile input, floods, and the browser', function () {
   });
 
   describe('never blocks for long', () => {
-    it('10^5 spans in one request: queries answer within ~100 ms while it is read', async () => {
+    it('10^5 spans in one request: queries are answered while it is read', async () => {
       const viewer = await start([]);
       const spans = Array.from({ length: 100000 }, () => pbSpan());
       const body = pbRequest(spans);
-      const longest = await longestWait(`${viewer.ui}/api/services`, async () => {
+      const waits = await longestWait(`${viewer.ui}/api/services`, async () => {
         const res = await postOtlp(viewer, body);
         assert.equal(res.status, 200);
       });
-      assert.ok(longest < 250, `a query waited ${Math.round(longest)} ms`);
+      assertNeverHeldLong(waits);
     });
 
-    it('a UDP flood: queries answer within ~100 ms, datagrams past the queue are dropped and counted', async () => {
+    it('a UDP flood: queries are answered throughout, datagrams past the queue are dropped and counted', async () => {
       const viewer = await start(['--max-memory', '128m']);
       const port = Number(new URL(viewer.jaegerUdp).port);
       // The flood comes from a process of its own, so that this one only measures.
@@ -309,13 +322,13 @@ describe('viewer: hostile input, floods, and the browser', function () {
           for (let i = 0; i < 50; i++) socket.send(datagram, ${port}, '127.0.0.1');
           setImmediate(burst);
         })();`;
-      const longest = await longestWait(`${viewer.ui}/api/services`, async () => {
+      const waits = await longestWait(`${viewer.ui}/api/services`, async () => {
         const child = require('node:child_process').spawn(process.execPath, ['-e', flood, emitBatch(thriftBatch(60000)).toString('base64')], {
           stdio: 'ignore',
         });
         await new Promise((resolve) => child.on('close', resolve));
       });
-      assert.ok(longest < 250, `a query waited ${Math.round(longest)} ms`);
+      assertNeverHeldLong(waits);
       assert.equal(viewer.child.exitCode, null);
       assert.match(viewer.output().stderr, /UDP datagrams arrive faster than they can be read: \d+ dropped so far/);
     });

@@ -64,10 +64,13 @@ export function backoffMs(attempt: number): number {
  * every span arrived; never rejects. `target` names the collector (no secrets).
  */
 export async function deliver(request: Deliverable, deadline: number, attemptTimeoutMs: number, target: string): Promise<boolean> {
+  // The last attempt's failure, if any: time running out while waiting to retry does not change why the spans were lost.
+  let failed: { cause: 'timeout' | 'unavailable'; why: string } | undefined;
   for (let attempt = 0; ; attempt++) {
     const left = deadline - Date.now();
     if (left <= 0) {
-      countDropped('timeout', request.count, `export to ${target} not done within OTEL_BSP_EXPORT_TIMEOUT`);
+      if (failed !== undefined) countDropped(failed.cause, request.count, failed.why);
+      else countDropped('timeout', request.count, `export to ${target} not done within OTEL_BSP_EXPORT_TIMEOUT`);
       return false;
     }
     const result = await request.send(Math.min(attemptTimeoutMs, left));
@@ -92,9 +95,10 @@ export async function deliver(request: Deliverable, deadline: number, attemptTim
       countDropped('rejected', request.count, why);
       return false;
     }
+    failed = { cause: result.timedOut ? 'timeout' : 'unavailable', why };
     const wait = result.retryAfterMs ?? backoffMs(attempt);
     if (ending || Date.now() + wait >= deadline) {
-      countDropped(result.timedOut ? 'timeout' : 'unavailable', request.count, why);
+      countDropped(failed.cause, request.count, why);
       return false;
     }
     await pause(wait);

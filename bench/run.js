@@ -13,7 +13,8 @@
 // BENCH_NODE=22 (or 24, 26, 20) runs the whole benchmark on that Node major: the binary the test runner uses,
 //   from ~/.cache/tracing-agent/node (installed from the npm registry on first use, as `npm test` does).
 //
-//   BENCH_ROUNDS=3 BENCH_OTEL=1 BENCH_NODE=24 npm run bench
+//   BENCH_ROUNDS=5 BENCH_OTEL=1 BENCH_ONLY=throughput,startup,exit,install BENCH_NODE=24 npm run bench
+// bench/table.js turns the output of such runs on several Node versions into docs/BENCHMARKS.md's table.
 const { fork, spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');

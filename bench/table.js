@@ -18,6 +18,12 @@ const ROWS = [
     `throughput, every request traced + exported by the ${OTEL}`,
   ],
   ['throughput, sampler `always_off`', '—', 'throughput, sampler always_off', undefined],
+  [
+    "throughput, a second bare node in the turn after the official agent's (what that agent's exports and GC leave to the next turn)",
+    'reference',
+    'throughput, a second bare node',
+    undefined,
+  ],
   ['throughput, AsyncLocalStorage alone, no agent (what carrying context costs)', 'reference', 'throughput, AsyncLocalStorage alone', undefined],
   ['peak RSS added under that load', '≤ 20 MiB', 'peak RSS added under that load:', `peak RSS added under that load, ${OTEL}`],
   ['peak RSS added, AsyncLocalStorage alone', 'reference', 'peak RSS added, AsyncLocalStorage alone', undefined],

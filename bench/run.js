@@ -2,18 +2,28 @@
 // `npm run bench`: the figures whose targets the README's Benchmarks section
 // lists, each measured beside bare node in the same run, in interleaved rounds,
 // reported as medians and ratios (this machine is shared and noisy: single
-// absolute times mean little).
+// absolute times mean little). docs/BENCHMARKS.md has the method and the figures.
 //
 // BENCH_ROUNDS (default 5) sets the rounds (for throughput, 12 s of turns with fresh servers each); BENCH_ONLY=throughput,express,startup,exit,install,extra picks sections;
 // BENCH_PIN=0 lets the scheduler place the throughput processes (pinned with taskset by default);
-// BENCH_BASELINE=DIR (another built checkout) adds its throughput and startup rows, measured in the same run.
+// BENCH_BASELINE=DIR (another built checkout) adds its throughput and startup rows, measured in the same run;
+// BENCH_OTEL=1 adds the official OpenTelemetry zero-code agent (@opentelemetry/auto-instrumentations-node/register,
+//   OTLP/protobuf to the same sink) to the throughput, RSS, startup and install rows; it is installed once into
+//   ~/.cache/tracing-agent/bench-otel (bench/otel.js), never into this project;
+// BENCH_NODE=22 (or 24, 26, 20) runs the whole benchmark on that Node major: the binary the test runner uses,
+//   from ~/.cache/tracing-agent/node (installed from the npm registry on first use, as `npm test` does).
+//
+//   BENCH_ROUNDS=5 BENCH_OTEL=1 BENCH_ONLY=throughput,startup,exit,install BENCH_NODE=24 npm run bench
+// bench/table.js turns the output of such runs on several Node versions into docs/BENCHMARKS.md's table.
 const { fork, spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { officialAgent, officialEnv } = require('./otel');
 
 const ROOT = path.resolve(__dirname, '..');
+const OTEL = /^(1|true|yes)$/i.test(process.env.BENCH_OTEL || '');
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const ONLY = (process.env.BENCH_ONLY || 'throughput,express,startup,exit,install,extra').split(',');
 const AGENT = ['--import', 'tracing-agent/register'];
@@ -118,6 +128,15 @@ async function throughput() {
     context: { argv: ['-r', path.join(__dirname, 'context-only.cjs')], env: {} },
   };
   if (BASELINE) cases.baseline = { argv: ['--import', path.join(BASELINE, 'register.mjs')], env: traced };
+  // The official agent exports to a sink of its own, so that what each agent delivered can be told apart.
+  const otelSink = OTEL ? await startHelper('sink.cjs', [], {}, 1) : undefined;
+  if (otelSink) {
+    cases.otel = { argv: ['--require', officialAgent().register], env: officialEnv(`http://127.0.0.1:${otelSink.port}`, 'bench') };
+    // All servers share CPU 0, so what a server does after its turn (exporting, collecting garbage) is paid
+    // by the next one. The official agent leaves much more of that than the others: a second bare server
+    // takes the turn after it, so that bare node's own turns (the denominator of every ratio) do not pay it.
+    cases.afterOtel = { argv: [], env: {} };
+  }
   const names = Object.keys(cases);
   const at = Object.fromEntries(names.map((n, i) => [n, i]));
   /** Per round of turns: each server's req/s. */
@@ -151,6 +170,12 @@ async function throughput() {
   const stats = await once(sink.child, (m) => m && m.requests !== undefined);
   sink.child.kill('SIGKILL');
   console.log(`  sink received ${stats.requests} OTLP requests, ${(stats.bytes / 1048576).toFixed(1)} MiB`);
+  if (otelSink) {
+    otelSink.child.send('stats');
+    const o = await once(otelSink.child, (m) => m && m.requests !== undefined);
+    otelSink.child.kill('SIGKILL');
+    console.log(`  the official agent's sink received ${o.requests} OTLP requests, ${(o.bytes / 1048576).toFixed(1)} MiB`);
+  }
   const delivered = stats.requests > 0 && !dropped;
   if (!delivered)
     console.log(
@@ -180,6 +205,24 @@ async function throughput() {
       'compare with the row above',
       undefined,
     );
+  if (OTEL)
+    row(
+      `throughput, every request traced + exported by the official OpenTelemetry agent ${officialAgent().version}`,
+      rps('bare'),
+      rps('otel'),
+      show('otel'),
+      'compare with the row above',
+      undefined,
+    );
+  if (OTEL)
+    row(
+      "throughput, a second bare node, in the turn after the official agent's",
+      rps('bare'),
+      rps('afterOtel'),
+      show('afterOtel'),
+      'reference: what that agent leaves to the next turn',
+      undefined,
+    );
   row('throughput, sampler always_off', rps('bare'), rps('unsampled'), show('unsampled'), 'close to the floor below', undefined);
   row('throughput, AsyncLocalStorage alone, no agent (the floor for carrying context)', rps('bare'), rps('context'), show('context'), 'reference', undefined);
   const bareRss = median(rss.map((p) => p[at.bare]));
@@ -193,6 +236,17 @@ async function throughput() {
     '≤ 20 MiB',
     rssAdded <= 20,
   );
+  if (OTEL) {
+    const rssOtel = added('otel');
+    row(
+      'peak RSS added under that load, official OpenTelemetry agent',
+      `${bareRss.toFixed(1)} MiB`,
+      `${median(rss.map((p) => p[at.otel])).toFixed(1)} MiB`,
+      `+${rssOtel.toFixed(1)} MiB`,
+      'compare with the row above',
+      undefined,
+    );
+  }
   // Part of the figure above (on Node 24, with memory its Maglev compiler takes for the hot paths).
   const rssContext = added('context');
   row(
@@ -277,12 +331,19 @@ function startup() {
     cases.baselineRequire = ['-r', path.join(BASELINE, 'register.cjs'), cjs];
     cases.baselineImportEsm = ['--import', path.join(BASELINE, 'register.mjs'), esm];
   }
+  // The official agent with its defaults, and nothing to export (no span is made).
+  const otelEnv = OTEL ? officialEnv('http://127.0.0.1:4318', 'bench') : {};
+  if (OTEL) {
+    const { register } = officialAgent();
+    cases.otelRequire = ['--require', register, cjs];
+    cases.otelImportEsm = ['--import', register, esm];
+  }
   const t = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
-  for (let i = 0; i < n; i++) for (const [k, args] of Object.entries(cases)) t[k].push(timeRun(args));
+  for (let i = 0; i < n; i++) for (const [k, args] of Object.entries(cases)) t[k].push(timeRun(args, k.startsWith('otel') ? otelEnv : {}));
   const added = (k, base) => median(t[k].map((x, i) => x - t[base][i]));
-  const show = (label, k, base) => {
+  const show = (label, k, base, target = '≤ 15 ms') => {
     const a = added(k, base);
-    row(label, `${median(t[base]).toFixed(1)} ms`, `${median(t[k]).toFixed(1)} ms`, `+${a.toFixed(1)} ms`, '≤ 15 ms', a <= 15);
+    row(label, `${median(t[base]).toFixed(1)} ms`, `${median(t[k]).toFixed(1)} ms`, `+${a.toFixed(1)} ms`, target, target === '≤ 15 ms' ? a <= 15 : undefined);
   };
   show('startup added, -r (empty CommonJS script)', 'require', 'bareCjs');
   show('startup added, --import (empty ESM script)', 'importEsm', 'bareEsm');
@@ -290,6 +351,10 @@ function startup() {
   if (BASELINE) {
     show('startup added by BENCH_BASELINE, -r (empty CommonJS script)', 'baselineRequire', 'bareCjs');
     show('startup added by BENCH_BASELINE, --import (empty ESM script)', 'baselineImportEsm', 'bareEsm');
+  }
+  if (OTEL) {
+    show('startup added by the official OpenTelemetry agent, --require (empty CommonJS script)', 'otelRequire', 'bareCjs', 'compare');
+    show('startup added by the official OpenTelemetry agent, --import (empty ESM script)', 'otelImportEsm', 'bareEsm', 'compare');
   }
 }
 
@@ -367,6 +432,17 @@ function install() {
     const lock = JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8'));
     const packages = Object.keys(lock.packages).filter((k) => k.startsWith('node_modules/')).length;
     row('production install', '', '', `${(kib / 1024).toFixed(1)} MiB in ${packages} packages`, '≤ 32 MiB, ≤ 40 packages', kib / 1024 <= 32 && packages <= 40);
+    if (OTEL) {
+      const o = officialAgent();
+      row(
+        `production install, official OpenTelemetry agent ${o.version} with @opentelemetry/api`,
+        '',
+        '',
+        `${o.installMiB.toFixed(1)} MiB in ${o.packages} packages`,
+        'compare',
+        undefined,
+      );
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -388,7 +464,20 @@ function extras() {
   }
 }
 
+/** BENCH_NODE=22: the same benchmark on the Node binary the tests use for that major (installed on first use). */
+function onOtherNode() {
+  const major = process.env.BENCH_NODE;
+  if (!major || major === process.versions.node.split('.')[0]) return false;
+  const { findNode } = require('../test/support/node-versions');
+  const found = findNode(major);
+  if (found.reason) throw new Error(found.reason);
+  const r = spawnSync(found.bin, [__filename], { stdio: 'inherit', env: process.env });
+  process.exit(r.status === null ? 1 : r.status);
+}
+
 async function main() {
+  onOtherNode();
+  if (OTEL) officialAgent(); // installed before anything is timed
   console.log(`tracing-agent benchmark on Node ${process.version}, ${os.cpus().length} cores; medians of interleaved rounds\n`);
   if (ONLY.includes('throughput')) await throughput();
   if (ONLY.includes('express')) await expressThroughput();

@@ -2,11 +2,13 @@
 // `npm run demo`: the local viewer, services running under the agent
 // (frontend → backend, the backend on SQLite, and on PostgreSQL and Redis when
 // they answer on their default local ports; frontend → RabbitMQ → worker when
-// RabbitMQ answers), some traffic including one failing request, and the
-// viewer's URL to open. The viewer keeps running until Ctrl-C.
+// RabbitMQ answers), some traffic including one failing request, the number of
+// traces the viewer then holds (asked through its query API), and the viewer's
+// URL to open. The viewer keeps running until Ctrl-C.
 //
 //   npm run demo                 ports 16686 (page), 4318 (OTLP), … or any free ones when taken
-//   npm run demo -- --once       exit after the traffic (DEMO_ONCE=1 does the same)
+//   npm run demo -- --once       stop the services after the traffic, say what the viewer received, close it and exit
+//                                (DEMO_ONCE=1 does the same)
 //   npm run demo -- --port 8080  the page on another port
 //   node demo/run.js --once --viewer http://127.0.0.1:16686 --otlp http://127.0.0.1:4318
 //                                send to a viewer that is already running (the browser test does)
@@ -89,6 +91,23 @@ function startService(role, env) {
   });
 }
 
+/** Every trace the viewer holds, asked as any client of its query API would: each service's traces, by trace id. */
+async function viewerTraces(ui) {
+  /** @param {string} p */
+  const get = (p) => fetch(ui + p).then((r) => /** @type {Promise<{ data: any[] }>} */ (r.json()));
+  const byId = new Map();
+  for (const service of (await get('/api/services')).data)
+    for (const trace of (await get(`/api/traces?service=${encodeURIComponent(service)}&limit=100000`)).data) byId.set(trace.traceID, trace);
+  return [...byId.values()];
+}
+
+/** What a trace is, in a few words: its root span's service and operation. */
+function describe(trace) {
+  const ids = new Set(trace.spans.map((sp) => sp.spanID));
+  const root = trace.spans.find((sp) => !sp.references.some((r) => ids.has(r.spanID))) || trace.spans[0];
+  return `the ${trace.processes[root.processID].serviceName}'s \`${root.operationName}\``;
+}
+
 function stop(child) {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -137,7 +156,9 @@ async function main() {
   say(`  frontend  ${frontend.url}   (/order, /checkout)`);
   say(`  backend   ${backend.url}   (${stores.join(', ')})`);
   if (worker) say(`  worker    RabbitMQ 127.0.0.1:5672, queue demo.orders${pg ? ' (PostgreSQL)' : ''}`);
-  say(`  viewer    ${viewer.urls.ui}   receiving OTLP at ${viewer.urls.otlp}`);
+  // With --once the demo's own viewer closes when it ends: its address is not worth opening.
+  if (once && !external) say(`  viewer    its own, for this run only (--once), receiving OTLP`);
+  else say(`  viewer    ${viewer.urls.ui}   receiving OTLP at ${viewer.urls.otlp}`);
   say();
 
   const started = Date.now() - 1;
@@ -167,15 +188,33 @@ async function main() {
     if ((withBackend.length >= traffic.length && (!worker || withWorker.length >= orders)) || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const spans = traces.reduce((n, t) => n + t.spans.length, 0);
-  const errors = traces.filter((t) => t.spans.some((sp) => sp.tags.some((tag) => tag.key === 'error' && tag.value === true))).length;
   const complete = traces.length >= traffic.length;
+  const requestTraces = new Set(traces.map((t) => t.traceID));
+
+  // With --once the services stop first: each delivers its last spans as it ends, so the count below is final.
+  // Otherwise, until nothing more arrives (the services export every 200 ms).
+  if (once) await Promise.all([stop(frontend), stop(backend), stop(worker)]);
+  let held = await viewerTraces(viewer.urls.ui);
+  const spanCount = (list) => list.reduce((n, t) => n + t.spans.length, 0);
+  for (const settle = Date.now() + 3000; !once && Date.now() < settle;) {
+    await new Promise((r) => setTimeout(r, 400));
+    const again = await viewerTraces(viewer.urls.ui);
+    const same = again.length === held.length && spanCount(again) === spanCount(held);
+    held = again;
+    if (same) break;
+  }
+  const errors = held.filter((t) => t.spans.some((sp) => sp.tags.some((tag) => tag.key === 'error' && tag.value === true))).length;
+  const others = held.filter((t) => !requestTraces.has(t.traceID));
+  const besides = others.length === 0 ? '' : others.length <= 3 ? `, and ${others.map(describe).join(', ')}` : `, and ${others.length} others`;
   say();
-  say(`The viewer holds the ${traces.length} traces of these requests (${spans} spans, ${errors} with errors).`);
+  say(
+    `The viewer holds ${held.length} traces (${spanCount(held)} spans, ${errors} with errors): ${requestTraces.size === traffic.length ? 'one for each request above' : `${requestTraces.size} of the ${traffic.length} requests above`}${besides}.`,
+  );
 
   if (once) {
-    say(`--once: stopping. Without it, open ${viewer.urls.ui} to see them.`);
-    return shutdown(complete ? 0 : 1);
+    await viewer.close();
+    say(external ? `--once: the services are stopped; the traces are in ${viewer.urls.ui}` : '--once: the services and the viewer are stopped.');
+    process.exit(complete ? 0 : 1);
   }
   say();
   say(`  Open ${viewer.urls.ui} in a browser to see them.`);

@@ -775,9 +775,41 @@ describe('ui: the agent → viewer → query API', function () {
       child.on('close', (code) => resolve({ code, out }));
     });
     assert.equal(result.code, 0, result.out);
-    assert.match(result.out, /viewer\s+http:\/\/127\.0\.0\.1:\d+/);
     assert.match(result.out, /GET \/checkout\s+→ 502/);
-    assert.match(result.out, /holds the 6 traces of these requests \(\d+ spans, 1 with errors\)/);
+    // One trace per request, and the backend's setup as one of its own.
+    assert.match(result.out, /The viewer holds 7 traces \(\d+ spans, 1 with errors\): one for each request above, and the backend's `startup`\./);
+    // Its own viewer is closed when --once ends: no address of it is printed to open.
+    assert.match(result.out, /viewer\s+its own, for this run only/);
+    assert.doesNotMatch(result.out.slice(result.out.indexOf('The viewer holds')), /http:\/\//);
+  });
+
+  it('the number of traces `npm run demo` prints is the number the viewer holds', async () => {
+    const viewer = await startViewer();
+    try {
+      const demo = spawnSync(process.execPath, [path.join(ROOT, 'demo', 'run.js'), '--once', '--viewer', viewer.ui, '--otlp', viewer.otlp], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        timeout: 45000,
+      });
+      assert.equal(demo.status, 0, demo.stdout + demo.stderr);
+      const printed = /The viewer holds (\d+) traces \((\d+) spans/.exec(demo.stdout);
+      assert.ok(printed, demo.stdout);
+      const ids = new Set();
+      let spans = 0;
+      for (const service of (await getJson(`${viewer.ui}/api/services`)).body.data)
+        for (const trace of (await getJson(`${viewer.ui}/api/traces?service=${encodeURIComponent(service)}&limit=100000`)).body.data)
+          if (!ids.has(trace.traceID)) {
+            ids.add(trace.traceID);
+            spans += trace.spans.length;
+          }
+      assert.equal(Number(printed[1]), ids.size, demo.stdout);
+      assert.equal(Number(printed[2]), spans, demo.stdout);
+      // The viewer stays up after the demo: its address is the one to open.
+      assert.match(demo.stdout, new RegExp(`the traces are in ${viewer.ui.replace(/[.]/g, '\\.')}`));
+    } finally {
+      await viewer.stop();
+    }
   });
 
   it("spans from the agent in the demo's services read back with HTTP and SQL detail", async () => {

@@ -227,6 +227,9 @@ export class AgentSpan implements Span, RawSpan {
   readonly spanIdWord0: number;
   readonly spanIdWord1: number;
   private context: SpanContext | undefined;
+  /** Links of the processor's open-span list (see OpenSpanLinks in processor.ts); null when unlinked. */
+  openPrev: AgentSpan | null = null;
+  openNext: AgentSpan | null = null;
 
   constructor(
     private readonly shared: SpanShared,

@@ -702,9 +702,10 @@ describe('lifecycle: the batch processor at exit', () => {
     assert.ok(!open.includes(first));
   });
 
-  it('open spans: ended in any order, the oldest let go first, all listed', () => {
+  it('open spans of the agent (linked list) and of the app (set): ended in any order, the oldest let go first, all listed', () => {
     const p = new BatchProcessor([exporter()], options);
-    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(fakeSpan);
+    const linked = (name) => Object.assign(fakeSpan(name), { openPrev: null, openNext: null });
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(linked);
     const app = fakeSpan('app');
     for (const s of [a, b, app, c, d]) p.onStart(s);
     const names = () =>
@@ -724,10 +725,10 @@ describe('lifecycle: the batch processor at exit', () => {
     assert.ok(p.hasWorkAtExit(), 'an open app span is work at exit');
     p.onEnd(app);
     assert.equal(names(), '');
-    // Past the limit the oldest span goes first.
-    const first = fakeSpan('first');
+    // Past the limit the oldest agent span goes first.
+    const first = linked('first');
     p.onStart(first);
-    const rest = Array.from({ length: 8200 }, (_, i) => fakeSpan(`s${i}`));
+    const rest = Array.from({ length: 8200 }, (_, i) => linked(`s${i}`));
     for (const s of rest) p.onStart(s);
     const open = p.pendingOpenSpans();
     assert.equal(open.length, 8192);

@@ -31,6 +31,18 @@ async function traceById(viewer, id, minSpans = 1) {
   });
 }
 
+/** `npm run demo -- --once` sending to `viewer`, which stays up after it. */
+function runDemoOnce(viewer) {
+  const demo = spawnSync(process.execPath, [path.join(ROOT, 'demo', 'run.js'), '--once', '--viewer', viewer.ui, '--otlp', viewer.otlp], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    timeout: 45000,
+  });
+  assert.equal(demo.status, 0, demo.stdout + demo.stderr);
+  return demo;
+}
+
 describe('ui: the viewer command', function () {
   this.timeout(30000);
 
@@ -786,13 +798,7 @@ describe('ui: the agent → viewer → query API', function () {
   it('the number of traces `npm run demo` prints is the number the viewer holds', async () => {
     const viewer = await startViewer();
     try {
-      const demo = spawnSync(process.execPath, [path.join(ROOT, 'demo', 'run.js'), '--once', '--viewer', viewer.ui, '--otlp', viewer.otlp], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH, HOME: process.env.HOME },
-        timeout: 45000,
-      });
-      assert.equal(demo.status, 0, demo.stdout + demo.stderr);
+      const demo = runDemoOnce(viewer);
       const printed = /The viewer holds (\d+) traces \((\d+) spans/.exec(demo.stdout);
       assert.ok(printed, demo.stdout);
       const ids = new Set();
@@ -815,13 +821,7 @@ describe('ui: the agent → viewer → query API', function () {
   it("spans from the agent in the demo's services read back with HTTP and SQL detail", async () => {
     const viewer = await startViewer();
     try {
-      const demo = spawnSync(process.execPath, [path.join(ROOT, 'demo', 'run.js'), '--once', '--viewer', viewer.ui, '--otlp', viewer.otlp], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH, HOME: process.env.HOME },
-        timeout: 45000,
-      });
-      assert.equal(demo.status, 0, demo.stdout + demo.stderr);
+      runDemoOnce(viewer);
       const failed = (await getJson(`${viewer.ui}/api/traces?service=frontend&tags=${encodeURIComponent('{"error":"true"}')}`)).body.data;
       assert.equal(failed.length, 1);
       const spans = failed[0].spans;

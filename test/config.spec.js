@@ -12,7 +12,7 @@ const { VARIABLES, markdownTable } = require('../dist/config-command');
 const { VARIABLE_TABLE } = require('../dist/config-table');
 const DOCS = require('../scripts/docs');
 const HOOK_NAMES = require('../dist/hooks').INTEGRATIONS.map((integration) => integration.name);
-const { startReceiver } = require('./support/receiver');
+const { startReceiver, useReceiver } = require('./support/receiver');
 const { ROOT, agentEnv, runNode, startService, get, fixture } = require('./support/processes');
 
 const ALL_HOOKS = [...HOOK_NAMES];
@@ -562,11 +562,7 @@ describe('config: `tracing-agent config` and the README table', function () {
 describe('config: span limits and hook selection, end to end', function () {
   this.timeout(20000);
   let receiver;
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(async () => receiver && receiver.close());
-  beforeEach(() => receiver.reset());
+  useReceiver((r) => (receiver = r));
 
   it('span limits apply to manual and hook spans alike', async () => {
     const result = await runNode([fixture('limits.cjs')], {

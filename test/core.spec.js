@@ -3,7 +3,7 @@
 // spans decoded by a real OTLP receiver.
 const assert = require('node:assert/strict');
 const { once } = require('node:events');
-const { startReceiver } = require('./support/receiver');
+const { useReceiver } = require('./support/receiver');
 const { agentEnv, runNode, startService, get, fixture } = require('./support/processes');
 const { selfSignedCert } = require('./support/tls');
 
@@ -30,11 +30,7 @@ describe('core: one flag traces any Node app', function () {
   this.timeout(40000);
   let receiver;
 
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(async () => receiver && receiver.close());
-  beforeEach(() => receiver.reset());
+  useReceiver((r) => (receiver = r));
 
   for (const moduleSystem of ['cjs', 'mjs']) {
     for (const flag of ['import', 'require']) {

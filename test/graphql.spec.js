@@ -7,7 +7,7 @@
 // patched), the project's 16.x and the registry's newest (17: its own
 // TracingChannels); CommonJS and ESM; both preload flags.
 const assert = require('node:assert/strict');
-const { startReceiver } = require('./support/receiver');
+const { useReceiver } = require('./support/receiver');
 const { agentEnv, startService, fixture } = require('./support/processes');
 const { installAhead, oldestAndNewest, projectPackage, projectVersion } = require('./support/deps');
 
@@ -28,13 +28,10 @@ describe('graphql (over Express)', function () {
   this.timeout(60000);
   let receiver;
 
-  before(async function () {
-    this.timeout(300000); // a first run installs the versions tested
-    receiver = await startReceiver();
-    installAhead([OLDEST, NEWEST]);
-  });
-  after(async () => receiver && receiver.close());
-  beforeEach(() => receiver.reset());
+  useReceiver(
+    (r) => (receiver = r),
+    () => installAhead([OLDEST, NEWEST]),
+  );
 
   function start(v, extra = {}) {
     // The ES module fixture takes the project's copy by name, another one by path.

@@ -6,7 +6,7 @@
 // MQTT 3.1.1 (no properties) each delivery starts a new trace. The oldest mqtt 5,
 // the project's copy and the registry's newest; CommonJS and ESM; both preload flags.
 const assert = require('node:assert/strict');
-const { startReceiver } = require('./support/receiver');
+const { useReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
 const { installAhead, oldestAndNewest, projectPackage, projectVersion } = require('./support/deps');
 
@@ -24,13 +24,10 @@ describe('mqtt (MQTT.js 5)', function () {
   this.timeout(60000);
   let receiver;
 
-  before(async function () {
-    this.timeout(300000); // a first run installs the versions tested
-    receiver = await startReceiver();
-    installAhead([OLDEST, NEWEST]);
-  });
-  after(async () => receiver && receiver.close());
-  beforeEach(() => receiver.reset());
+  useReceiver(
+    (r) => (receiver = r),
+    () => installAhead([OLDEST, NEWEST]),
+  );
 
   async function startPair(v, prefix, extra = {}) {
     const file = fixture(v.esm ? 'mq-mqtt.mjs' : 'mq-mqtt.cjs');

@@ -7,7 +7,7 @@
 // the worker's query. `nats` 2.x and `@nats-io/transport-node` 3.x (with
 // @nats-io/jetstream), oldest and newest; CommonJS and ESM; both preload flags.
 const assert = require('node:assert/strict');
-const { startReceiver } = require('./support/receiver');
+const { useReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
 const { installAhead, oldestAndNewest, packageAt, projectPackage, projectVersion } = require('./support/deps');
 
@@ -32,13 +32,10 @@ describe('NATS (nats 2.x, @nats-io/transport-node 3.x)', function () {
   this.timeout(60000);
   let receiver;
 
-  before(async function () {
-    this.timeout(300000); // a first run installs the versions tested
-    receiver = await startReceiver();
-    installAhead([NATS_OLDEST, NATS_NEWEST, TN_OLDEST, TN_NEWEST]);
-  });
-  after(async () => receiver && receiver.close());
-  beforeEach(() => receiver.reset());
+  useReceiver(
+    (r) => (receiver = r),
+    () => installAhead([NATS_OLDEST, NATS_NEWEST, TN_OLDEST, TN_NEWEST]),
+  );
 
   const variants = [
     { lib: 'nats', copy: NATS_OLDEST, flag: 'require' },

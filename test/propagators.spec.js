@@ -5,7 +5,7 @@
 // echoes the headers it received. Checked: the header format on the wire, and
 // that every span (read back over OTLP) joins the upstream trace.
 const assert = require('node:assert/strict');
-const { startReceiver } = require('./support/receiver');
+const { useReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
 
 const SERVER = 2;
@@ -121,11 +121,7 @@ describe('propagators: two services joined by each format', function () {
   this.timeout(30000);
   let receiver;
 
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(async () => receiver && receiver.close());
-  beforeEach(() => receiver.reset());
+  useReceiver((r) => (receiver = r));
 
   for (const c of CASES) {
     it(c.title, async () => {

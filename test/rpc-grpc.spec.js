@@ -6,7 +6,7 @@
 // of the declared range, the project's copy and the registry's newest;
 // CommonJS and ESM; both preload flags.
 const assert = require('node:assert/strict');
-const { startReceiver } = require('./support/receiver');
+const { useReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
 const { installAhead, oldestAndNewest, projectPackage, projectVersion } = require('./support/deps');
 
@@ -26,13 +26,10 @@ describe('@grpc/grpc-js', function () {
   this.timeout(60000);
   let receiver;
 
-  before(async function () {
-    this.timeout(300000); // a first run installs the versions tested
-    receiver = await startReceiver();
-    installAhead([OLDEST, NEWEST]);
-  });
-  after(async () => receiver && receiver.close());
-  beforeEach(() => receiver.reset());
+  useReceiver(
+    (r) => (receiver = r),
+    () => installAhead([OLDEST, NEWEST]),
+  );
 
   const variants = [
     { grpc: OLDEST, flag: 'require' },

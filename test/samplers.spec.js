@@ -3,7 +3,7 @@
 // manual spans (the SDK's tracer) and hook spans (the agent's lean path) alike,
 // then parent-based decisions on incoming sampled and unsampled traceparents.
 const assert = require('node:assert/strict');
-const { startReceiver } = require('./support/receiver');
+const { useReceiver } = require('./support/receiver');
 const { agentEnv, runNode, startService, get, fixture } = require('./support/processes');
 
 const ROOTS = 1000;
@@ -19,11 +19,7 @@ function assertAbout(count, n, p, what) {
 describe('samplers: what arrives', function () {
   this.timeout(30000);
   let receiver;
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(async () => receiver && receiver.close());
-  beforeEach(() => receiver.reset());
+  useReceiver((r) => (receiver = r));
 
   const CASES = [
     { sampler: 'always_on', arg: undefined, p: 1 },
@@ -80,11 +76,7 @@ describe('samplers: what arrives', function () {
 describe('samplers: parent-based decisions on an incoming traceparent', function () {
   this.timeout(30000);
   let receiver;
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(async () => receiver && receiver.close());
-  beforeEach(() => receiver.reset());
+  useReceiver((r) => (receiver = r));
 
   const T = '4bf92f3577b34da6a3ce929d0e0e4736';
   const traceparent = (flags) => `00-${T}-00f067aa0ba902b7-${flags}`;

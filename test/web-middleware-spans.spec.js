@@ -5,7 +5,7 @@
 // its platform); what a handler calls is a child of its span. (Without the
 // variable, every web spec checks that there is none.)
 const assert = require('node:assert/strict');
-const { startReceiver } = require('./support/receiver');
+const { useReceiver } = require('./support/receiver');
 const { agentEnv, startService, get, fixture } = require('./support/processes');
 const { packageAt, newest, oldestAndNewest, projectPackage } = require('./support/deps');
 
@@ -16,12 +16,7 @@ const ERROR = 2;
 describe('middleware and handler spans (TRACING_AGENT_MIDDLEWARE_SPANS=true)', function () {
   this.timeout(60000);
   let receiver;
-  before(async function () {
-    this.timeout(300000);
-    receiver = await startReceiver();
-  });
-  after(async () => receiver && receiver.close());
-  beforeEach(() => receiver.reset());
+  useReceiver((r) => (receiver = r));
 
   async function traced(file, env, url, count) {
     const svc = await startService(fixture(`web/${file}`), { flag: 'import', env: agentEnv(receiver, { TRACING_AGENT_MIDDLEWARE_SPANS: 'true', ...env }) });

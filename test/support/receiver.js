@@ -275,4 +275,24 @@ function spanTree(spans) {
   return children;
 }
 
-module.exports = { startReceiver, findSpan, spanTree, normalize, decodeBody, ExportTraceServiceRequest };
+/**
+ * Mocha hooks for a suite that reads what one receiver decoded: started before
+ * the suite (`prepare`, e.g. installing the versions tested, runs then too),
+ * emptied before each test, closed after. `set` is given the receiver.
+ * @param {(receiver: Awaited<ReturnType<typeof startReceiver>>) => void} set
+ * @param {() => void} [prepare]
+ */
+function useReceiver(set, prepare) {
+  /* global before, after, beforeEach -- mocha's, in the spec that calls this */
+  let receiver;
+  before(async function () {
+    this.timeout(300000); // a first run installs the versions tested
+    receiver = await startReceiver();
+    set(receiver);
+    prepare?.();
+  });
+  after(async () => receiver && receiver.close());
+  beforeEach(() => receiver.reset());
+}
+
+module.exports = { startReceiver, useReceiver, findSpan, spanTree, normalize, decodeBody, ExportTraceServiceRequest };

@@ -185,28 +185,43 @@ function startServerSpan(path: string, call: ServerCall): [Span, Context] {
 
 const isServerError = (code: number) => SERVER_ERRORS.has(code);
 
+type CallError = { code?: unknown; details?: unknown; message?: unknown };
+
+/** The call's SERVER span and a finish() that ends it once; undefined when the hook failed (the handler then runs untraced). */
+function startServerCall(path: string, call: ServerCall): { ctx: Context; finish(code: unknown, details: unknown): void } | undefined {
+  let span: Span;
+  let ctx: Context;
+  try {
+    [span, ctx] = startServerSpan(path, call);
+  } catch (err) {
+    guard.fail(err);
+    return undefined;
+  }
+  let ended = false;
+  return {
+    ctx,
+    finish(code, details) {
+      if (ended) return;
+      ended = true;
+      endRpcSpan(span, code, details, isServerError);
+    },
+  };
+}
+
+/** An error's status code and details, as the library turns it into the call's status. */
+function finishFailed(finish: (code: unknown, details: unknown) => void, err: CallError): void {
+  finish(typeof err.code === 'number' ? err.code : UNKNOWN, err.details ?? err.message);
+}
+
 /** A unary or client-streaming handler: the call ends when the handler answers through its callback. */
 function traceRespondingHandler(path: string, handler: Fn): Fn {
   return function handle(this: unknown, call: ServerCall, respond: Fn) {
-    if (!guard.enabled || typeof respond !== 'function') return handler.apply(this, arguments as unknown as unknown[]);
-    let span: Span | undefined;
-    let ctx: Context | undefined;
-    try {
-      [span, ctx] = startServerSpan(path, call);
-    } catch (err) {
-      guard.fail(err);
-    }
-    if (span === undefined || ctx === undefined) return handler.apply(this, arguments as unknown as unknown[]);
-    const traced = span;
-    let ended = false;
-    const finish = (code: unknown, details: unknown) => {
-      if (ended) return;
-      ended = true;
-      endRpcSpan(traced, code, details, isServerError);
-    };
+    const traced = guard.enabled && typeof respond === 'function' ? startServerCall(path, call) : undefined;
+    if (traced === undefined) return handler.apply(this, arguments as unknown as unknown[]);
+    const { ctx, finish } = traced;
     const args = Array.prototype.slice.call(arguments) as unknown[];
-    args[1] = function (this: unknown, err: { code?: unknown; details?: unknown; message?: unknown } | null) {
-      if (err) finish(typeof err.code === 'number' ? err.code : UNKNOWN, err.details ?? err.message);
+    args[1] = function (this: unknown, err: CallError | null) {
+      if (err) finishFailed(finish, err);
       else finish(OK, undefined);
       return respond.apply(this, arguments as unknown as unknown[]);
     };
@@ -221,31 +236,16 @@ function traceStreamingHandler(path: string, handler: Fn): Fn {
   return function handle(this: unknown, call: ServerCall) {
     if (!guard.enabled || call === null || typeof call !== 'object' || typeof call.on !== 'function')
       return handler.apply(this, arguments as unknown as unknown[]);
-    let span: Span | undefined;
-    let ctx: Context | undefined;
-    try {
-      [span, ctx] = startServerSpan(path, call);
-    } catch (err) {
-      guard.fail(err);
-    }
-    if (span === undefined || ctx === undefined) return handler.apply(this, arguments as unknown as unknown[]);
-    const traced = span;
-    let ended = false;
-    let failure: { code?: unknown; details?: unknown; message?: unknown } | undefined;
-    const finish = (code: unknown, details: unknown) => {
-      if (ended) return;
-      ended = true;
-      endRpcSpan(traced, code, details, isServerError);
-    };
+    const traced = startServerCall(path, call);
+    if (traced === undefined) return handler.apply(this, arguments as unknown as unknown[]);
+    const { ctx, finish } = traced;
+    let failure: CallError | undefined;
+    const settle = () => (failure ? finishFailed(finish, failure) : finish(OK, undefined));
     // The library listens for 'error' itself (it becomes the call's status), so listening changes nothing.
-    call.on('error', (err: { code?: unknown; details?: unknown; message?: unknown }) => (failure = err ?? {}));
-    call.on('finish', () =>
-      failure ? finish(typeof failure.code === 'number' ? failure.code : UNKNOWN, failure.details ?? failure.message) : finish(OK, undefined),
-    );
+    call.on('error', (err: CallError) => (failure = err ?? {}));
+    call.on('finish', settle);
     call.on('cancelled', () => finish(CANCELLED, 'cancelled'));
-    call.on('close', () =>
-      failure ? finish(typeof failure.code === 'number' ? failure.code : UNKNOWN, failure.details ?? failure.message) : finish(OK, undefined),
-    );
+    call.on('close', settle);
     bindEmit(call, ctx);
     return applyInContext(ctx, handler, this, arguments);
   };

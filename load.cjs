@@ -1,9 +1,12 @@
 'use strict';
-// Loads the agent's bundle for the preload flags through V8's code cache:
-// compiling the 220 KB bundle (and the functions startup runs) is most of what
-// the agent adds to a process's start, ~4 ms of ~7 on Node 20 here; with the
-// cache V8 deserialises instead. The module is the one `require('tracing-agent')`
-// returns (same cache entry), so the app and the preload share one agent.
+// Loads the agent's bundles through V8's code cache: compiling a bundle (and
+// the functions its start runs) would be most of what the agent adds to a
+// process's start; with the cache V8 deserialises instead. The preload flags
+// load dist/tracing-agent.js (what a start runs) here; that bundle loads
+// dist/tracing-agent-more.js (the rest) through here on first use, which
+// without the cache would take ~6 ms to parse. A bundle is the module
+// `require()` of its path returns (same cache entry), so the app and the
+// preload share one agent.
 //
 // The cache lives in dist/.compile-cache (trusted as the bundle itself is), or,
 // where the package cannot be written, in a directory of the user's own under
@@ -16,8 +19,6 @@ const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
 const vm = require('node:vm');
-
-const BUNDLE = path.join(__dirname, 'dist', 'tracing-agent.js');
 
 /** A directory for the cache that only this user can write to, or undefined. */
 function cacheDirectory() {
@@ -55,10 +56,11 @@ function flagsKey() {
   return hash.toString(36);
 }
 
-function compileCached(source, stat) {
+function compileCached(bundle, source, stat) {
   const dir = cacheDirectory();
+  const name = path.basename(bundle);
   const key = `${stat.size}-${Math.trunc(stat.mtimeMs)}-${process.version}-${process.arch}-${flagsKey()}`;
-  const file = dir && path.join(dir, `${path.basename(BUNDLE)}-${key}.cache`);
+  const file = dir && path.join(dir, `${name}-${key}.cache`);
   let cachedData;
   if (file) {
     try {
@@ -67,7 +69,7 @@ function compileCached(source, stat) {
       // none yet
     }
   }
-  const script = new vm.Script(Module.wrap(source), { filename: BUNDLE, cachedData });
+  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
   const save =
     file && (cachedData === undefined || script.cachedDataRejected)
       ? () => {
@@ -76,9 +78,9 @@ function compileCached(source, stat) {
             fs.writeFileSync(temp, script.createCachedData());
             fs.renameSync(temp, file); // (whole or not at all, for processes starting alongside)
             // Caches of other builds of the bundle will never be read again.
-            const current = `${path.basename(BUNDLE)}-${stat.size}-${Math.trunc(stat.mtimeMs)}-`;
-            for (const name of fs.readdirSync(dir)) {
-              if (name.startsWith(`${path.basename(BUNDLE)}-`) && !name.startsWith(current)) fs.rmSync(path.join(dir, name), { force: true });
+            const current = `${name}-${stat.size}-${Math.trunc(stat.mtimeMs)}-`;
+            for (const other of fs.readdirSync(dir)) {
+              if (other.startsWith(`${name}-`) && !other.startsWith(current)) fs.rmSync(path.join(dir, other), { force: true });
             }
           } catch {
             // a cache that cannot be written is only a slower next start
@@ -89,38 +91,40 @@ function compileCached(source, stat) {
 }
 
 /**
- * Loads the bundle (once per process, whichever way it is asked for) and
- * starts the agent for a preload flag; a missing cache is written after the
- * start, so that it holds what the start compiled.
+ * The exports of `bundle`, a CommonJS file, loaded once per process however
+ * it is asked for, through the code cache, and `save`: writes a missing
+ * cache, to be called once the bundle has run what it should hold.
  */
-function startFromPreload() {
+function loadBundle(bundle) {
   /** Node's module loader, internals included (_cache, _nodeModulePaths: not in its types). @type {any} */
   const Loader = Module;
-  const cached = Loader._cache[BUNDLE];
-  if (cached !== undefined || process.env.NODE_DISABLE_COMPILE_CACHE) {
-    (cached ? cached.exports : require(BUNDLE)).startFromPreload();
-    return;
-  }
+  const cached = Loader._cache[bundle];
+  if (cached !== undefined || process.env.NODE_DISABLE_COMPILE_CACHE) return { exports: cached ? cached.exports : require(bundle), save: undefined };
   let compiled;
   try {
-    compiled = compileCached(fs.readFileSync(BUNDLE, 'utf8'), fs.statSync(BUNDLE));
+    compiled = compileCached(bundle, fs.readFileSync(bundle, 'utf8'), fs.statSync(bundle));
   } catch {
-    require(BUNDLE).startFromPreload();
-    return;
+    return { exports: require(bundle), save: undefined };
   }
-  const agentModule = new Loader(BUNDLE, module);
-  agentModule.filename = BUNDLE;
-  agentModule.paths = Loader._nodeModulePaths(path.dirname(BUNDLE));
-  Loader._cache[BUNDLE] = agentModule;
+  const bundleModule = new Loader(bundle, module);
+  bundleModule.filename = bundle;
+  bundleModule.paths = Loader._nodeModulePaths(path.dirname(bundle));
+  Loader._cache[bundle] = bundleModule;
   try {
-    compiled.script.runInThisContext()(agentModule.exports, Module.createRequire(BUNDLE), agentModule, BUNDLE, path.dirname(BUNDLE));
+    compiled.script.runInThisContext()(bundleModule.exports, Module.createRequire(bundle), bundleModule, bundle, path.dirname(bundle));
   } catch (err) {
-    delete Loader._cache[BUNDLE];
+    delete Loader._cache[bundle];
     throw err;
   }
-  agentModule.loaded = true;
-  agentModule.exports.startFromPreload();
-  if (compiled.save) compiled.save();
+  bundleModule.loaded = true;
+  return { exports: bundleModule.exports, save: compiled.save };
 }
 
-module.exports = { startFromPreload };
+/** Loads the agent and starts it for a preload flag; a missing cache is written after the start, so that it holds what the start compiled. */
+function startFromPreload() {
+  const { exports, save } = loadBundle(path.join(__dirname, 'dist', 'tracing-agent.js'));
+  exports.startFromPreload();
+  if (save) save();
+}
+
+module.exports = { startFromPreload, loadBundle };

@@ -81,22 +81,40 @@ const server = http.createServer((req, res) => res.end('ok')).listen(0, '127.0.0
       assert.ok(spans.some((s) => s.kind === 2) && spans.some((s) => s.kind === 3), 'traced');
     };
 
-    it('is not packed; the first start writes it beside the bundle, later starts read it (unchanged)', async () => {
+    it('is not packed; the first start writes it beside the bundles, later starts read it (unchanged)', async () => {
       const listing = execFileSync('tar', ['-tzf', fs.readdirSync(dir).find((f) => f.endsWith('.tgz'))], { cwd: dir, encoding: 'utf8' });
       assert.doesNotMatch(listing, /compile-cache/);
       assert.match(listing, /package\/load\.cjs/);
       fs.rmSync(cacheDir(), { recursive: true, force: true });
       await traced();
-      const files = fs.readdirSync(cacheDir());
-      assert.equal(files.length, 1, files.join(', '));
-      const file = path.join(cacheDir(), files[0]);
-      const written = fs.statSync(file).mtimeMs;
+      const files = fs.readdirSync(cacheDir()).sort();
+      assert.equal(files.length, 2, files.join(', '));
+      assert.match(files[0], /^tracing-agent-more\.js-/);
+      assert.match(files[1], /^tracing-agent\.js-/);
+      const written = files.map((name) => fs.statSync(path.join(cacheDir(), name)).mtimeMs);
       await traced();
-      assert.equal(fs.statSync(file).mtimeMs, written, 'read, not written again');
+      assert.deepEqual(
+        files.map((name) => fs.statSync(path.join(cacheDir(), name)).mtimeMs),
+        written,
+        'read, not written again',
+      );
+    });
+
+    it('a script that loads nothing the agent traces reads only the first bundle', async () => {
+      fs.rmSync(cacheDir(), { recursive: true, force: true });
+      fs.writeFileSync(path.join(dir, 'nothing.cjs'), `console.log(Object.keys(require.cache).some((f) => f.endsWith('tracing-agent-more.js')));`);
+      const run = await runNode(['-r', 'tracing-agent/register', 'nothing.cjs'], { cwd: dir, env: { PATH: process.env.PATH } });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout.trim(), 'false');
+      assert.deepEqual(
+        fs.readdirSync(cacheDir()).map((name) => name.replace(/-\d.*$/, '')),
+        ['tracing-agent.js'],
+      );
     });
 
     it('a damaged cache is refused by V8 and replaced; the app is traced all the same', async () => {
-      const [name] = fs.readdirSync(cacheDir());
+      await traced();
+      const name = fs.readdirSync(cacheDir()).find((f) => f.startsWith('tracing-agent.js-'));
       const file = path.join(cacheDir(), name);
       fs.writeFileSync(file, Buffer.alloc(4096, 7));
       await traced();
@@ -123,7 +141,7 @@ const server = http.createServer((req, res) => res.end('ok')).listen(0, '127.0.0
         fs.rmSync(userDir, { recursive: true });
         await traced({ TMPDIR: tmp });
         assert.equal(fs.statSync(userDir).mode & 0o777, 0o700);
-        assert.equal(fs.readdirSync(userDir).length, 1);
+        assert.equal(fs.readdirSync(userDir).length, 2, 'one cache per bundle');
       } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
         fs.rmSync(cacheDir(), { force: true });

@@ -315,9 +315,10 @@ function timeRun(args, env = {}, cwd = ROOT) {
 
 function startup() {
   const n = ROUNDS * 6;
-  console.log(`startup: empty script, ${n} interleaved runs each`);
+  console.log(`startup: empty script, and one loading express and pg, ${n} interleaved runs each`);
   const cjs = path.join(__dirname, 'empty.cjs');
   const esm = path.join(__dirname, 'empty.mjs');
+  const app = path.join(__dirname, 'express-pg.cjs');
   // --import starts Node's ESM loader, which an ESM app starts anyway; for a
   // CommonJS app that is part of what the flag costs, so both are shown.
   const cases = {
@@ -326,12 +327,15 @@ function startup() {
     importCjs: [...AGENT, cjs],
     bareEsm: [esm],
     importEsm: [...AGENT, esm],
+    bareApp: [app],
+    requireApp: ['-r', 'tracing-agent/register', app],
   };
   // The baseline is named as a user names the agent, by its package name (run from inside its
   // checkout, where the name refers to itself): resolving a package's exports costs ~1.5 ms that a path does not.
   if (BASELINE) {
     cases.baselineRequire = ['-r', 'tracing-agent/register', cjs];
     cases.baselineImportEsm = [...AGENT, esm];
+    cases.baselineRequireApp = ['-r', 'tracing-agent/register', app];
   }
   // The official agent with its defaults, and nothing to export (no span is made).
   const otelEnv = OTEL ? officialEnv('http://127.0.0.1:4318', 'bench') : {};
@@ -352,9 +356,11 @@ function startup() {
   show('startup added, -r (empty CommonJS script)', 'require', 'bareCjs');
   show('startup added, --import (empty ESM script)', 'importEsm', 'bareEsm');
   show('startup added, --import (empty CommonJS script, ESM loader included)', 'importCjs', 'bareCjs');
+  show('startup added, -r, a script that loads express and pg', 'requireApp', 'bareApp', 'reference');
   if (BASELINE) {
     show('startup added by BENCH_BASELINE, -r (empty CommonJS script)', 'baselineRequire', 'bareCjs');
     show('startup added by BENCH_BASELINE, --import (empty ESM script)', 'baselineImportEsm', 'bareEsm');
+    show('startup added by BENCH_BASELINE, -r, a script that loads express and pg', 'baselineRequireApp', 'bareApp', 'reference');
   }
   if (OTEL) {
     show('startup added by the official OpenTelemetry agent, --require (empty CommonJS script)', 'otelRequire', 'bareCjs', 'compare');

@@ -116,7 +116,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const malformed = (name: string) => errors.some((e) => e.startsWith(`${name}=`));
   const isSet = (name: string) => entries.some((e) => e.name === name && e.raw !== undefined);
 
-  if (/\/v1\/traces\/?$/.test(v.OTEL_EXPORTER_OTLP_ENDPOINT))
+  const otlpBase = v.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (otlpBase.endsWith('/v1/traces') || otlpBase.endsWith('/v1/traces/'))
     warnings.push(
       `OTEL_EXPORTER_OTLP_ENDPOINT already ends in /v1/traces, and /v1/traces is appended to it (spec rule); set OTEL_EXPORTER_OTLP_TRACES_ENDPOINT for a full URL`,
     );

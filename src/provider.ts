@@ -242,21 +242,40 @@ function apiMinor(version: unknown): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The newest API version claimed so far; the app's own copy is looked up on the first read (see registerApiGlobals). */
+let claimedVersion = OWN_API_VERSION;
+let appVersionRead = false;
+
+/** Claims `version` if it is a newer 1.x minor than the one claimed. */
+function claim(version: string): void {
+  const minor = apiMinor(version);
+  if (minor !== undefined && minor > (apiMinor(claimedVersion) ?? -1)) claimedVersion = version;
+}
+
 /**
  * A copy of @opentelemetry/api uses the global only when the global's minor
  * version is at least its own: the globals claim the newest version of every
  * copy seen (the agent's, the app's, any loaded later), so each of them binds.
  */
-export function claimApiVersion(version: string): void {
+function claimApiVersion(version: string): void {
   const g = (globalThis as unknown as Record<symbol, Record<string, unknown> | undefined>)[API_GLOBAL];
   if (g === undefined || g.trace !== deferredProvider) return;
-  const minor = apiMinor(version);
-  if (minor !== undefined && minor > (apiMinor(g.version) ?? -1)) g.version = version;
+  claim(version);
 }
 
-/** The version of the @opentelemetry/api the app would load, found from its main module's folder up. */
-function appApiVersion(): string | undefined {
-  return appPackageVersion('@opentelemetry/api') || undefined;
+/**
+ * The version the globals declare. Read only by a copy of the API, when the
+ * app first uses it: the app's own copy's version (from its package.json, as
+ * Node would find it) is looked up then, not at startup. It covers a copy
+ * imported as an ES module, where no loader hook saw it load.
+ */
+function declaredVersion(): string {
+  if (!appVersionRead) {
+    appVersionRead = true;
+    const appVersion = appPackageVersion('@opentelemetry/api');
+    if (appVersion !== '') claim(appVersion);
+  }
+  return claimedVersion;
 }
 
 /**
@@ -271,24 +290,27 @@ function registerApiGlobals(propagator: TextMapPropagator): void {
     log.warn(`another OpenTelemetry SDK is already registered (API ${String(existing.version)}); tracing-agent leaves it in place`);
     return;
   }
-  g[API_GLOBAL] = { ...(existing ?? {}), version: OWN_API_VERSION, trace: deferredProvider, context: contextManager, propagation: propagator };
-  const appVersion = appApiVersion();
-  if (appVersion !== undefined) claimApiVersion(appVersion);
+  g[API_GLOBAL] = {
+    ...(existing ?? {}),
+    get version() {
+      return declaredVersion();
+    },
+    set version(version: string) {
+      claimedVersion = version;
+      appVersionRead = true;
+    },
+    trace: deferredProvider,
+    context: contextManager,
+    propagation: propagator,
+  };
 }
 
 /** Every copy of @opentelemetry/api that loads, through require or import, claims its version (see claimApiVersion). */
 export const API_BINDING: Integration = {
   name: '@opentelemetry/api',
   internal: true,
-  targets: [
-    {
-      package: '@opentelemetry/api',
-      versions: '>=1.0.0 <2',
-      patch(_exports: unknown, module: LoadedModule) {
-        claimApiVersion(module.version);
-      },
-    },
-  ],
+  code: () => ({ claim: (_exports: unknown, module: LoadedModule) => claimApiVersion(module.version) }),
+  targets: [{ package: '@opentelemetry/api', versions: '>=1.0.0 <2', patch: 'claim' }],
 };
 
 export function initProvider(cfg: Config, propagator: TextMapPropagator): void {

@@ -74,16 +74,20 @@ function matches(rules: KeyRules, key: string): boolean {
   return rules.other !== undefined && rules.other.test(key.length > 256 ? key.slice(0, 256) : key);
 }
 
-let sensitiveKeys = compileKeyRules(DEFAULT_REDACTED_QUERY_KEYS);
+let redactedKeys: readonly string[] = DEFAULT_REDACTED_QUERY_KEYS;
+/** Compiled on the first query that has keys (not at startup). */
+let sensitiveKeys: KeyRules | undefined;
 
 /** Adds the rules of TRACING_AGENT_REDACT_QUERY_KEYS to the built-in ones. */
 export function setRedactedQueryKeys(extra: readonly string[]): void {
-  sensitiveKeys = compileKeyRules([...DEFAULT_REDACTED_QUERY_KEYS, ...extra]);
+  redactedKeys = [...DEFAULT_REDACTED_QUERY_KEYS, ...extra];
+  sensitiveKeys = undefined;
 }
 
 /** Whether a query key names a credential: the whole key, or any of its bracketed or dotted parts. */
 export function isSensitiveQueryKey(key: string): boolean {
   const lower = key.toLowerCase();
+  sensitiveKeys ??= compileKeyRules(redactedKeys);
   if (matches(sensitiveKeys, lower)) return true;
   if (!/[[\].]/.test(lower)) return false;
   for (const part of lower.split(/[[\].]+/)) if (part !== '' && matches(sensitiveKeys, part)) return true;

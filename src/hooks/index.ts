@@ -130,9 +130,9 @@ export const INTEGRATIONS: readonly Integration[] = [
     ],
   }),
   declareIntegration('graphql', () => require('./graphql') as typeof import('./graphql'), {
-    // 17 publishes its own channels, subscribed at start (however the app loads it); its
-    // modules are declared so that loading them patches nothing and warns of nothing.
-    start: 'subscribeChannels',
+    // 17 publishes its own channels, subscribed as it creates them (however the app loads
+    // it); its modules are declared so that loading them patches nothing and warns of nothing.
+    channels: { prefix: 'graphql:', subscribe: 'subscribeChannels' },
     targets: [
       { package: 'graphql', versions: '>=16.0.0 <17', file: 'execution/execute', patch: 'patchExecute' },
       { package: 'graphql', versions: '>=16.0.0 <17', file: 'language/parser', patch: 'patchParser' },

@@ -1,10 +1,12 @@
 // An integration declared as data: the modules it hooks, and by name the
 // functions of its file that patch them, subscribe to the library's channels,
 // or start it. The file itself is required only when one of its modules loads
-// (or when the agent starts, for an integration with `start`), so an app pays
-// at startup only for the integrations it has a use for.
+// or the library creates its channels (or when the agent starts, for an
+// integration with `start`), so an app pays at startup only for the
+// integrations it has a use for. The declaration is used as it is written:
+// nothing is built from it until a module it names loads.
 
-import type { Integration, LoadedModule, ModuleTarget } from './types';
+import type { Integration, IntegrationCode, ModuleTarget } from './types';
 
 /** The names of `Code`'s exported functions. */
 type FunctionName<Code> = { [K in keyof Code]: Code[K] extends (...args: any[]) => any ? K : never }[keyof Code] & string;
@@ -20,21 +22,11 @@ export interface Declaration<Code> {
   targets?: DeclaredTarget<Code>[];
   /** The function called once when the agent starts (built-ins and runtime channels). */
   start?: FunctionName<Code>;
+  /** The library creates TracingChannels named `<prefix>…` as it loads: `subscribe` is called once, as it creates the first. */
+  channels?: { prefix: string; subscribe: FunctionName<Code> };
 }
 
-/** An integration whose code, `load()`, is required the first time one of the named functions is needed. */
-export function declareIntegration<Code>(name: string, load: () => Code, declaration: Declaration<Code>): Integration {
-  const call = (fn: string, ...args: unknown[]): unknown => (load() as Record<string, (...a: unknown[]) => unknown>)[fn](...args);
-  const integration: Integration = { name };
-  const { start, targets } = declaration;
-  if (start !== undefined) integration.start = () => void call(start);
-  if (targets !== undefined) {
-    integration.targets = targets.map(({ patch, subscribe, ...module }) => {
-      const target: ModuleTarget = module;
-      if (patch !== undefined) target.patch = (exports: unknown, loaded: LoadedModule) => call(patch, exports, loaded);
-      if (subscribe !== undefined) target.subscribe = (loaded: LoadedModule) => void call(subscribe, loaded);
-      return target;
-    });
-  }
-  return integration;
+/** An integration whose code, `code()`, is required the first time one of the named functions is needed (checked against its exports' names). */
+export function declareIntegration<Code>(name: string, code: () => Code, declaration: Declaration<Code>): Integration {
+  return { name, code: code as unknown as () => IntegrationCode, ...declaration };
 }

@@ -19,8 +19,9 @@ const M = Module as unknown as ModuleInternals;
 
 /** The package a declared name belongs to: `@s/pkg/lib/x` → `@s/pkg`. */
 export function packageName(id: string): string {
-  const parts = id.split('/');
-  return id.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  let end = id.indexOf('/');
+  if (end !== -1 && id.startsWith('@')) end = id.indexOf('/', end + 1);
+  return end === -1 ? id : id.slice(0, end);
 }
 
 /** `/a/node_modules/@s/pkg/lib/x.js` → [`@s/pkg`, `/a/node_modules/@s/pkg`]. */

@@ -4,12 +4,13 @@
 // target declares is still tried, with one warning naming it.
 
 import { log } from '../log';
-import { appPackageVersion, loadedBefore, packageVersion, watchModules } from './module-load';
+import { onTracingChannel } from './channel-creation';
+import { appPackageVersion, packageVersion, packagesLoaded, watchModules } from './module-load';
 import type { Integration, LoadedModule, ModuleTarget } from './types';
 import { isBelow, satisfies } from './versions';
 
 interface Watched {
-  integration: string;
+  integration: Integration;
   /** In the order declared: oldest versions first. */
   targets: ModuleTarget[];
 }
@@ -39,9 +40,9 @@ function apply(watched: Watched, exports: unknown, module: LoadedModule): unknow
   try {
     if (target.subscribe !== undefined && !subscribed.has(target)) {
       subscribed.add(target);
-      target.subscribe(module);
+      watched.integration.code()[target.subscribe](module);
     }
-    const replaced = target.patch?.(exports, module);
+    const replaced = target.patch === undefined ? undefined : watched.integration.code()[target.patch](exports, module);
     return replaced !== null && (typeof replaced === 'object' || typeof replaced === 'function') ? replaced : exports;
   } catch (err) {
     log.once('warn', `hook:${module.name}@${module.version}`, `could not hook ${module.name} ${module.version}: ${(err as Error).message}; left untouched`);
@@ -49,14 +50,28 @@ function apply(watched: Watched, exports: unknown, module: LoadedModule): unknow
   }
 }
 
-/** Installs the integrations named in `enabled`; returns the names installed. */
-export function installIntegrations(integrations: readonly Integration[], enabled: readonly string[]): string[] {
+/** Subscribes when the library creates its channels; a failure (inside the library's own call) only turns the integration off. */
+function watchChannels(integration: Integration, { prefix, subscribe }: NonNullable<Integration['channels']>): void {
+  onTracingChannel(prefix, () => {
+    try {
+      integration.code()[subscribe]();
+    } catch (err) {
+      log.warn(`hook ${integration.name} could not subscribe to the ${prefix}* channels: ${(err as Error).message}; it is off`);
+    }
+  });
+}
+
+/** Installs the integrations named in `enabled`; returns the names installed. `onFirstLoad` is called as the first declared module loads. */
+export function installIntegrations(integrations: readonly Integration[], enabled: readonly string[], onFirstLoad?: () => void): string[] {
   const installed: string[] = [];
   const watched = new Map<string, Watched[]>();
+  const commonJs = new Set<string>();
+  const esTargets: ModuleTarget[] = [];
   for (const integration of integrations) {
     if (!integration.internal && !enabled.includes(integration.name)) continue;
     try {
-      integration.start?.();
+      if (integration.start !== undefined) integration.code()[integration.start]();
+      if (integration.channels !== undefined) watchChannels(integration, integration.channels);
     } catch (err) {
       log.warn(`hook ${integration.name} could not start: ${(err as Error).message}; it is off`);
       continue;
@@ -64,18 +79,21 @@ export function installIntegrations(integrations: readonly Integration[], enable
     for (const target of integration.targets ?? []) {
       const name = moduleName(target);
       const list = watched.get(name) ?? [];
-      let entry = list.find((w) => w.integration === integration.name);
-      if (entry === undefined) list.push((entry = { integration: integration.name, targets: [] }));
+      let entry = list.find((w) => w.integration === integration);
+      if (entry === undefined) list.push((entry = { integration, targets: [] }));
       entry.targets.push(target);
       watched.set(name, list);
+      if (target.esModule) esTargets.push(target);
+      else commonJs.add(name);
     }
     if (!integration.internal) installed.push(integration.name);
   }
   if (watched.size === 0) return installed;
 
+  const early = packagesLoaded();
   for (const integration of integrations) {
-    if (integration.internal || !installed.includes(integration.name)) continue;
-    const [name] = loadedBefore([...new Set((integration.targets ?? []).map((t) => t.package))]);
+    if (integration.internal || early.size === 0 || !installed.includes(integration.name)) continue;
+    const name = integration.targets?.find((t) => early.has(t.package))?.package;
     if (name !== undefined) {
       log.warn(
         `${name} was loaded before tracing-agent started, so its calls may go untraced: start the agent first (node --import tracing-agent/register app.js, or call start() before requiring ${name}).`,
@@ -91,10 +109,13 @@ export function installIntegrations(integrations: readonly Integration[], enable
     const version = appVersions.get(t.package) as string;
     return version !== '' && satisfies(version, t.versions);
   };
-  const declared = [...watched.entries()];
-  const commonJs = declared.filter(([, list]) => list.some((w) => w.targets.some((t) => !t.esModule))).map(([name]) => name);
-  const esModules = declared.filter(([, list]) => list.some((w) => w.targets.some((t) => t.esModule && appHas(t)))).map(([name]) => name);
-  watchModules(commonJs, esModules, (exports, name, baseDir) => {
+  const esModules = new Set(esTargets.filter(appHas).map(moduleName));
+  watchModules([...commonJs], [...esModules], (exports, name, baseDir) => {
+    if (onFirstLoad !== undefined) {
+      const call = onFirstLoad;
+      onFirstLoad = undefined;
+      call();
+    }
     const module: LoadedModule = { name, version: packageVersion(baseDir), baseDir };
     let result = exports;
     for (const w of watched.get(name) ?? []) result = apply(w, result, module);

@@ -108,11 +108,55 @@ function watchEsModules(names: string[], onLoad: OnModuleLoad): void {
 export function watchModules(names: string[], esModules: string[], onLoad: OnModuleLoad): void {
   if (names.length > 0) {
     const { Hook } = require('require-in-the-middle') as typeof import('require-in-the-middle');
+    const plainRequire = Module.prototype.require;
     new Hook(names, (exports, name, baseDir) => once(onLoad, exports, name, baseDir ?? '') as typeof exports);
+    passOnlyWhatConcerns(names, plainRequire);
     const packages = names.filter((name) => !Module.isBuiltin(name));
     if (packages.length > 0) watchEsmImportsOfCommonJs(packages, (exports, name, baseDir) => once(onLoad, exports, name, baseDir));
   }
   if (esModules.length > 0) watchEsModules(esModules, onLoad);
+}
+
+/**
+ * require-in-the-middle resolves every require's file before it asks whether
+ * the module is one it watches: with ~70 names watched that is ~75 µs a
+ * require here, ~15 ms of an app's start that requires express and pg
+ * (measured). In front of it, this passes it only the requests that can
+ * concern a watched module: a watched built-in or package by name, or a file
+ * inside a watched package (the path's own, or its parent module's, for
+ * relative ones); every other require goes straight to Node's.
+ */
+function passOnlyWhatConcerns(names: string[], plainRequire: typeof Module.prototype.require): void {
+  const hookedRequire = Module.prototype.require;
+  const watched = new Set(names.map(packageName));
+  /** Per parent module's file: is it inside a watched package? (Its relative requests are asked about again and again.) */
+  const parents = new Map<string, boolean>();
+  const parentInWatched = (file: string | null | undefined) => {
+    if (!file) return false;
+    let inside = parents.get(file);
+    if (inside === undefined) parents.set(file, (inside = watched.has(packageNameOfFile(file))));
+    return inside;
+  };
+  Module.prototype.require = function require(this: Module, id: string) {
+    let concerns = true;
+    if (typeof id === 'string') {
+      if (id.startsWith('.') || path.isAbsolute(id)) concerns = watched.has(packageNameOfFile(id)) || parentInWatched(this.filename);
+      else concerns = watched.has(packageName(id.startsWith('node:') ? id.slice(5) : id));
+    }
+    return (concerns ? hookedRequire : plainRequire).apply(this, arguments as unknown as [string]);
+  };
+}
+
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+
+/** `/a/node_modules/@s/pkg/lib/x.js` → `@s/pkg` ('' outside node_modules). */
+function packageNameOfFile(file: string): string {
+  const at = file.lastIndexOf(NODE_MODULES);
+  if (at === -1) return '';
+  const start = at + NODE_MODULES.length;
+  let end = file.indexOf(path.sep, start);
+  if (end !== -1 && file.charCodeAt(start) === 64 /* @ */) end = file.indexOf(path.sep, end + 1);
+  return end === -1 ? file.slice(start) : file.slice(start, end);
 }
 
 /** A package's version from its package.json ('' when unreadable; Node's own for built-ins). */
@@ -127,45 +171,31 @@ export function packageVersion(baseDir: string): string {
   }
 }
 
-let appNodeModules: string[] | undefined;
-
-/** The node_modules folders Node searches for the app's main module, nearest first: found once, then only those are read. */
-function appNodeModuleFolders(): string[] {
-  if (appNodeModules !== undefined) return appNodeModules;
-  appNodeModules = [];
-  let dir = process.argv[1] ? path.dirname(path.resolve(process.argv[1])) : process.cwd();
-  for (;;) {
-    const folder = path.join(dir, 'node_modules');
-    if (fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) appNodeModules.push(folder);
-    const parent = path.dirname(dir);
-    if (parent === dir) return appNodeModules;
-    dir = parent;
-  }
-}
-
 /**
  * The version of package `name` installed for this app: its package.json in
  * node_modules from the main module's folder upward, as Node would find it
  * ('' when there is none).
  */
 export function appPackageVersion(name: string): string {
-  for (const folder of appNodeModuleFolders()) {
-    const version = packageVersion(path.join(folder, name));
+  let dir = process.argv[1] ? path.dirname(path.resolve(process.argv[1])) : process.cwd();
+  for (;;) {
+    const version = packageVersion(path.join(dir, 'node_modules', name));
     if (version !== '') return version;
+    const parent = path.dirname(dir);
+    if (parent === dir) return '';
+    dir = parent;
   }
-  return '';
 }
 
-/** Packages among `names` that some module loaded before the agent started (from require's cache). */
-export function loadedBefore(packages: string[]): string[] {
+/** The packages some module has been loaded from so far (from require's cache). */
+export function packagesLoaded(): Set<string> {
   const marker = `${path.sep}node_modules${path.sep}`;
   const found = new Set<string>();
   for (const file of Object.keys(require.cache)) {
     const at = file.lastIndexOf(marker);
     if (at === -1) continue;
     const rest = file.slice(at + marker.length).split(path.sep);
-    const name = rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
-    if (packages.includes(name)) found.add(name);
+    found.add(rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]);
   }
-  return [...found];
+  return found;
 }

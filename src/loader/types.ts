@@ -25,19 +25,26 @@ export interface ModuleTarget {
    * upward) and the runtime has in-thread loader hooks.
    */
   esModule?: boolean;
-  /** Patches the module's exports in place; an object or function it returns replaces the exports. */
-  patch?(exports: any, module: LoadedModule): unknown;
-  /** Subscribes to the library's own diagnostics channels; called once, when a version in range first loads. */
-  subscribe?(module: LoadedModule): void;
+  /** The function of the integration's code that patches the module's exports in place, `(exports, module)`; an object or function it returns replaces the exports. */
+  patch?: string;
+  /** The function that subscribes to the library's own diagnostics channels, `(module)`; called once, when a version in range first loads. */
+  subscribe?: string;
 }
+
+/** An integration's code: its file's exports, the functions its declaration names. */
+export type IntegrationCode = Record<string, (...args: any[]) => unknown>;
 
 export interface Integration {
   /** The short name used by OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS. */
   name: string;
+  /** Its code, required the first time one of its functions is needed. */
+  code: () => IntegrationCode;
   /** Modules whose loading triggers the integration; several targets of one package split it by version. */
-  targets?: ModuleTarget[];
+  targets?: readonly ModuleTarget[];
   /** Part of the agent itself, not an instrumentation: always installed, never listed. */
   internal?: boolean;
-  /** For built-ins and runtime channels: called once when the agent starts. */
-  start?(): void;
+  /** For built-ins and runtime channels: the function called once when the agent starts. */
+  start?: string;
+  /** For a library that creates TracingChannels named `<prefix>…` as it loads: the function called once, as it creates the first. */
+  channels?: { prefix: string; subscribe: string };
 }

@@ -35,6 +35,12 @@ const ROWS = [
     'startup added, --import (empty CommonJS script',
     undefined,
   ],
+  [
+    'startup added, `-r`, a script that loads express and pg (what the hooks add to loading them)',
+    'reference',
+    'startup added, -r, a script that loads express and pg',
+    undefined,
+  ],
   ['production install', '≤ 32 MiB, ≤ 40 packages', 'production install:', `production install, ${OTEL}`],
   [
     'exit delay, collector refusing connections: loop drains / `process.exit()`',

@@ -24,14 +24,24 @@ export function packageName(id: string): string {
   return end === -1 ? id : id.slice(0, end);
 }
 
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+
+/** `/a/node_modules/@s/pkg/lib/x.js` → `@s/pkg` ('' outside node_modules). */
+export function packageNameOfFile(file: string): string {
+  const at = file.lastIndexOf(NODE_MODULES);
+  if (at === -1) return '';
+  const start = at + NODE_MODULES.length;
+  let end = file.indexOf(path.sep, start);
+  if (end !== -1 && file.charCodeAt(start) === 64 /* @ */) end = file.indexOf(path.sep, end + 1);
+  return end === -1 ? file.slice(start) : file.slice(start, end);
+}
+
 /** `/a/node_modules/@s/pkg/lib/x.js` → [`@s/pkg`, `/a/node_modules/@s/pkg`]. */
 function packageOfFile(file: string): [string, string] | undefined {
-  const marker = `${path.sep}node_modules${path.sep}`;
-  const at = file.lastIndexOf(marker);
-  if (at === -1) return undefined;
-  const rest = file.slice(at + marker.length).split(path.sep);
-  const name = rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
-  return [name, file.slice(0, at + marker.length) + name.split('/').join(path.sep)];
+  const name = packageNameOfFile(file);
+  if (name === '') return undefined;
+  const at = file.lastIndexOf(NODE_MODULES) + NODE_MODULES.length;
+  return [name, file.slice(0, at + name.length)];
 }
 
 export function watchEsmImportsOfCommonJs(names: string[], onLoad: OnModuleLoad): void {

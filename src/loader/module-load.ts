@@ -16,7 +16,7 @@ import Module = require('node:module');
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { log } from '../log';
-import { packageName, watchEsmImportsOfCommonJs } from './esm-commonjs';
+import { packageName, packageNameOfFile, watchEsmImportsOfCommonJs } from './esm-commonjs';
 
 /** Called with a module's exports, its declared name and its package directory ('' for built-ins); returns the exports to use. */
 export type OnModuleLoad = (exports: any, name: string, baseDir: string) => unknown;
@@ -147,18 +147,6 @@ function passOnlyWhatConcerns(names: string[], plainRequire: typeof Module.proto
   };
 }
 
-const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
-
-/** `/a/node_modules/@s/pkg/lib/x.js` → `@s/pkg` ('' outside node_modules). */
-function packageNameOfFile(file: string): string {
-  const at = file.lastIndexOf(NODE_MODULES);
-  if (at === -1) return '';
-  const start = at + NODE_MODULES.length;
-  let end = file.indexOf(path.sep, start);
-  if (end !== -1 && file.charCodeAt(start) === 64 /* @ */) end = file.indexOf(path.sep, end + 1);
-  return end === -1 ? file.slice(start) : file.slice(start, end);
-}
-
 /** A package's version from its package.json ('' when unreadable; Node's own for built-ins). */
 export function packageVersion(baseDir: string): string {
   if (baseDir === '') return process.versions.node;
@@ -189,13 +177,7 @@ export function appPackageVersion(name: string): string {
 
 /** The packages some module has been loaded from so far (from require's cache). */
 export function packagesLoaded(): Set<string> {
-  const marker = `${path.sep}node_modules${path.sep}`;
-  const found = new Set<string>();
-  for (const file of Object.keys(require.cache)) {
-    const at = file.lastIndexOf(marker);
-    if (at === -1) continue;
-    const rest = file.slice(at + marker.length).split(path.sep);
-    found.add(rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]);
-  }
+  const found = new Set(Object.keys(require.cache).map(packageNameOfFile));
+  found.delete('');
   return found;
 }

@@ -18,9 +18,18 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
 const apiPackage = path.join(root, 'node_modules', '@opentelemetry', 'api', 'package.json');
-const DEFINE = {
-  __TRACING_AGENT_VERSION__: JSON.stringify(require('../package.json').version),
-  __OTEL_API_VERSION__: JSON.stringify(JSON.parse(fs.readFileSync(apiPackage, 'utf8')).version),
+/** What every build of the agent's code shares. */
+const AGENT_BUILD = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  // import-in-the-middle's generated modules import its own files by URL: it stays a package of its own.
+  external: ['@opentelemetry/*', 'import-in-the-middle', 'import-in-the-middle/*'],
+  alias: { debug: path.join(__dirname, 'no-debug.js') },
+  define: {
+    __TRACING_AGENT_VERSION__: JSON.stringify(require('../package.json').version),
+    __OTEL_API_VERSION__: JSON.stringify(JSON.parse(fs.readFileSync(apiPackage, 'utf8')).version),
+  },
 };
 
 /** The modules a start with the default configuration runs: a start of dist/index.js in a clean process, its module cache read at exit. */
@@ -38,22 +47,17 @@ function modulesAStartRuns() {
 }
 
 /**
- * Bundles `modules` (paths from the root) into `outfile`; a module of the
- * other bundle becomes a stub that asks `tracing-agent:link` for it. `link`
- * is that module's source, `entry` the bundle's own.
+ * Bundles `entry` into `outfile` with the modules `own(key)` accepts (keys
+ * are paths from the root); a module of the other bundle becomes a stub that
+ * asks `tracing-agent:link` (whose source is `link`) for it.
  */
 async function bundle(esbuild, { outfile, entry, link, own }) {
   await esbuild.build({
+    ...AGENT_BUILD,
     stdin: { contents: entry, resolveDir: dist, sourcefile: `entry of ${path.basename(outfile)}` },
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
     target: 'node20',
-    // import-in-the-middle's generated modules import its own files by URL: it stays a package of its own.
-    external: ['@opentelemetry/*', 'import-in-the-middle', 'import-in-the-middle/*', '../load.cjs'],
-    alias: { debug: path.join(__dirname, 'no-debug.js') },
-    define: DEFINE,
+    external: [...AGENT_BUILD.external, '../load.cjs'],
     logLevel: 'warning',
     plugins: [
       {
@@ -86,20 +90,10 @@ async function main() {
 
   const esbuild = require('esbuild');
   // Everything the agent can load (what one bundle of it would hold), split by whether a start runs it.
-  const analysis = await esbuild.build({
-    entryPoints: [path.join(dist, 'index.js')],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: 'node',
-    format: 'cjs',
-    external: ['@opentelemetry/*', 'import-in-the-middle', 'import-in-the-middle/*'],
-    alias: { debug: path.join(__dirname, 'no-debug.js') },
-    define: DEFINE,
-    logLevel: 'silent',
-  });
+  const analysis = await esbuild.build({ ...AGENT_BUILD, entryPoints: [path.join(dist, 'index.js')], write: false, metafile: true, logLevel: 'silent' });
   const all = Object.keys(analysis.metafile.inputs);
   const started = modulesAStartRuns();
+  // (The probe ran the unbundled modules, with the real `debug` where the bundles have no-debug.js.)
   const atStart = new Set(all.filter((key) => started.has(key) || key === 'scripts/no-debug.js'));
   const later = all.filter((key) => !atStart.has(key));
 

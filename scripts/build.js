@@ -18,7 +18,10 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
 const apiPackage = path.join(root, 'node_modules', '@opentelemetry', 'api', 'package.json');
-/** What every build of the agent's code shares. */
+/**
+ * What every build of the agent's code shares.
+ * @type {import('esbuild').BuildOptions}
+ */
 const AGENT_BUILD = {
   bundle: true,
   platform: 'node',

@@ -37,7 +37,7 @@ export function packageNameOfFile(file: string): string {
 }
 
 /** `/a/node_modules/@s/pkg/lib/x.js` → [`@s/pkg`, `/a/node_modules/@s/pkg`]. */
-function packageOfFile(file: string): [string, string] | undefined {
+export function packageOfFile(file: string): [string, string] | undefined {
   const name = packageNameOfFile(file);
   if (name === '') return undefined;
   const at = file.lastIndexOf(NODE_MODULES) + NODE_MODULES.length;

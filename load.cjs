@@ -2,9 +2,9 @@
 // Loads the agent's bundles through V8's code cache: compiling a bundle (and
 // the functions its start runs) would be most of what the agent adds to a
 // process's start; with the cache V8 deserialises instead. The preload flags
-// load dist/tracing-agent.js (what a start runs) here; that bundle loads
-// dist/tracing-agent-more.js (the rest) through here on first use, which
-// without the cache would take ~6 ms to parse. A bundle is the module
+// load dist/tracing-agent.js (what a start runs) here; that bundle loads its
+// chunks (dist/chunks/*.js: the rest) through here on first use, which
+// without the cache would take up to ~6 ms to parse. A bundle is the module
 // `require()` of its path returns (same cache entry), so the app and the
 // preload share one agent.
 //
@@ -20,8 +20,16 @@ const path = require('node:path');
 const Module = require('node:module');
 const vm = require('node:vm');
 
+/** The cache's directory, found at the first bundle loaded (null: none). */
+let directory;
+
 /** A directory for the cache that only this user can write to, or undefined. */
 function cacheDirectory() {
+  if (directory === undefined) directory = findCacheDirectory() ?? null;
+  return directory ?? undefined;
+}
+
+function findCacheDirectory() {
   const own = path.join(__dirname, 'dist', '.compile-cache');
   try {
     fs.mkdirSync(own, { recursive: true });

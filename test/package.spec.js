@@ -69,6 +69,10 @@ const server = http.createServer((req, res) => res.end('ok')).listen(0, '127.0.0
   describe('the code cache (load.cjs)', () => {
     const installed = () => path.join(dir, 'node_modules', 'tracing-agent');
     const cacheDir = () => path.join(installed(), 'dist', '.compile-cache');
+    /** `runtime.js-136587-…-x64-1vl6xb2.cache` → `runtime.js` */
+    const bundleOf = (cacheFile) => cacheFile.replace(/-\d.*$/, '');
+    /** Source for the app: the names of the agent's chunks (dist/chunks/*.js) loaded so far. */
+    const chunksLoaded = `const chunksLoaded = () => Object.keys(require.cache).filter((f) => f.includes(require('node:path').join('dist', 'chunks'))).map((f) => require('node:path').basename(f, '.js'));`;
     const traced = async (extraEnv = {}) => {
       receiver.reset();
       const run = await runNode(['-r', 'tracing-agent/register', 'app.mjs'], {
@@ -88,9 +92,8 @@ const server = http.createServer((req, res) => res.end('ok')).listen(0, '127.0.0
       fs.rmSync(cacheDir(), { recursive: true, force: true });
       await traced();
       const files = fs.readdirSync(cacheDir()).sort();
-      assert.equal(files.length, 2, files.join(', '));
-      assert.match(files[0], /^tracing-agent-more\.js-/);
-      assert.match(files[1], /^tracing-agent\.js-/);
+      // The first bundle, and the chunk the first span needs (an http app loads no integration's chunk).
+      assert.deepEqual(files.map(bundleOf), ['runtime.js', 'tracing-agent.js']);
       const written = files.map((name) => fs.statSync(path.join(cacheDir(), name)).mtimeMs);
       await traced();
       assert.deepEqual(
@@ -100,16 +103,26 @@ const server = http.createServer((req, res) => res.end('ok')).listen(0, '127.0.0
       );
     });
 
-    it('a script that loads nothing the agent traces reads only the first bundle', async () => {
+    it('a script that loads nothing the agent traces reads only the first bundle, no chunk', async () => {
       fs.rmSync(cacheDir(), { recursive: true, force: true });
-      fs.writeFileSync(path.join(dir, 'nothing.cjs'), `console.log(Object.keys(require.cache).some((f) => f.endsWith('tracing-agent-more.js')));`);
+      fs.writeFileSync(path.join(dir, 'nothing.cjs'), `${chunksLoaded}\nconsole.log(JSON.stringify(chunksLoaded()));`);
       const run = await runNode(['-r', 'tracing-agent/register', 'nothing.cjs'], { cwd: dir, env: { PATH: process.env.PATH } });
       assert.equal(run.code, 0, run.stderr);
-      assert.equal(run.stdout.trim(), 'false');
-      assert.deepEqual(
-        fs.readdirSync(cacheDir()).map((name) => name.replace(/-\d.*$/, '')),
-        ['tracing-agent.js'],
-      );
+      assert.deepEqual(JSON.parse(run.stdout), []);
+      assert.deepEqual(fs.readdirSync(cacheDir()).map(bundleOf), ['tracing-agent.js']);
+    });
+
+    it("an app that loads pg reads the chunk of pg's integration, and no other", async () => {
+      fs.rmSync(cacheDir(), { recursive: true, force: true });
+      const pg = path.join(ROOT, 'node_modules', 'pg');
+      fs.writeFileSync(path.join(dir, 'pg-only.cjs'), `${chunksLoaded}\nrequire(${JSON.stringify(pg)});\nconsole.log(JSON.stringify(chunksLoaded()));`);
+      const run = await runNode(['-r', 'tracing-agent/register', 'pg-only.cjs'], { cwd: dir, env: { PATH: process.env.PATH } });
+      assert.equal(run.code, 0, run.stderr);
+      const chunks = JSON.parse(run.stdout);
+      assert.equal(chunks.length, 1, run.stdout);
+      assert.ok(chunks[0].split('+').includes('pg'), run.stdout);
+      assert.ok(!chunks[0].split('+').includes('express'), run.stdout);
+      assert.deepEqual(fs.readdirSync(cacheDir()).map(bundleOf).sort(), [`${chunks[0]}.js`, 'tracing-agent.js']);
     });
 
     it('a damaged cache is refused by V8 and replaced; the app is traced all the same', async () => {

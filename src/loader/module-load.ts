@@ -177,7 +177,7 @@ function passOnlyWhatConcerns(names: string[], plainRequire: typeof Module.proto
 
 /** `./lib/client.js` → `client`; `../` and `..` → `` and `.`. */
 function lastSegment(request: string): string {
-  const base = request.slice(request.lastIndexOf('/') + 1);
+  const base = request.slice(Math.max(request.lastIndexOf('/'), request.lastIndexOf(path.sep)) + 1);
   const dot = base.lastIndexOf('.');
   return dot > 0 ? base.slice(0, dot) : base;
 }

@@ -52,9 +52,7 @@ const HOOK_ALIASES: Record<string, string> = { undici: 'fetch', https: 'http', '
 
 /** base + path, without doubling the slash between them. */
 export function joinPath(base: string, path: string): string {
-  let end = base.length;
-  while (end > 0 && base[end - 1] === '/') end--;
-  return base.slice(0, end) + path;
+  return base.replace(/\/+$/, '') + path;
 }
 
 export const VARIABLE_TABLE = new VariableTable()

@@ -19,7 +19,7 @@ interface RegisterHooks {
 /** Is the entry point ESM? Undetermined cases answer true (the safe side). */
 function mainMayBeEsm(): boolean {
   const execArgv = process.execArgv.join(' ');
-  if (execArgv.includes('module') && /--input-type[= ]module|--experimental-default-type[= ]module/.test(execArgv)) return true;
+  if (/--input-type[= ]module|--experimental-default-type[= ]module/.test(execArgv)) return true;
   const main = process.argv[1];
   if (main === undefined) return false; // REPL or -e: CommonJS
   if (main.endsWith('.mjs') || main.endsWith('.mts')) return true;

@@ -144,19 +144,23 @@ function passOnlyWhatConcerns(names: string[], plainRequire: typeof Module.proto
   }
   /** Per package directory: the last segments a relative request inside it must end in to be passed. */
   const wanted = new Map<string, Set<string>>();
+  const wantedIn = ([pkg, dir]: [string, string]): Set<string> => {
+    let segments = wanted.get(dir);
+    if (segments === undefined) {
+      segments = new Set(['', '.', 'index', ...(mains.has(pkg) ? mainFiles(dir) : []), ...(declaredFiles.get(pkg) ?? [])]);
+      wanted.set(dir, segments);
+    }
+    return segments;
+  };
   /** Per parent module's file: the set for its package, or null outside watched packages. (Asked again and again.) */
   const parents = new Map<string, Set<string> | null>();
   const wantedInside = (file: string): Set<string> | null => {
     let found = parents.get(file);
-    if (found !== undefined) return found;
-    found = null;
-    const pkg = packageOfFile(file);
-    if (pkg !== undefined && watched.has(pkg[0])) {
-      found = wanted.get(pkg[1]) ?? null;
-      if (found === null)
-        wanted.set(pkg[1], (found = new Set(['', '.', 'index', ...(mains.has(pkg[0]) ? mainFiles(pkg[1]) : []), ...(declaredFiles.get(pkg[0]) ?? [])])));
+    if (found === undefined) {
+      const pkg = packageOfFile(file);
+      found = pkg !== undefined && watched.has(pkg[0]) ? wantedIn(pkg) : null;
+      parents.set(file, found);
     }
-    parents.set(file, found);
     return found;
   };
   Module.prototype.require = function require(this: Module, id: string) {
